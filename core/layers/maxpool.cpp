@@ -1,0 +1,9 @@
+// STUB: [maxpool] layer, to be implemented.
+#include "core/layers/factories.h"
+#include "core/util/error.h"
+
+namespace ds {
+std::unique_ptr<Layer> make_maxpool(const CfgSection& s, const BuildContext&) {
+  throw InputError(at_location(s.file, s.line, "[maxpool] is not implemented yet"));
+}
+}  // namespace ds

@@ -1,0 +1,9 @@
+// STUB: [scale_channels] layer, to be implemented.
+#include "core/layers/factories.h"
+#include "core/util/error.h"
+
+namespace ds {
+std::unique_ptr<Layer> make_scale_channels(const CfgSection& s, const BuildContext&) {
+  throw InputError(at_location(s.file, s.line, "[scale_channels] is not implemented yet"));
+}
+}  // namespace ds

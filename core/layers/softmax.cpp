@@ -1,0 +1,9 @@
+// STUB: [softmax] layer, to be implemented.
+#include "core/layers/factories.h"
+#include "core/util/error.h"
+
+namespace ds {
+std::unique_ptr<Layer> make_softmax(const CfgSection& s, const BuildContext&) {
+  throw InputError(at_location(s.file, s.line, "[softmax] is not implemented yet"));
+}
+}  // namespace ds

@@ -1,0 +1,2 @@
+// STUB: activations, to be implemented.
+#include "core/nn/activations.h"
