@@ -13,7 +13,7 @@ struct Shape {
   size_t size() const { return size_t(n) * c * h * w; }
   size_t chw() const { return size_t(c) * h * w; }
   size_t hw() const { return size_t(h) * w; }
-  bool operator==(const Shape&) const = default;
+  bool operator==(const Shape& o) const { return n == o.n && c == o.c && h == o.h && w == o.w; }  // C++17: nvcc includes this
   std::string str() const;  // "2x3x96x80"
 };
 

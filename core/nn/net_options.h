@@ -35,7 +35,8 @@ struct NetOptions {
   // Training-time data options (read here so the cfg check accepts them; used by the data pipeline).
   float label_smooth_eps = 0;
   int mosaic = 0, mixup = 0, cutmix = 0, blur = 0, flip = 1, letter_box = 0;
-  float angle = 0, saturation = 1, exposure = 1, hue = 0, jitter_net = 0;
+  float angle = 0, saturation = 1, exposure = 1, hue = 0;
+  int resize_step = 32;              // random training shapes are multiples of this
   int dynamic_minibatch = 0;
   float adversarial_lr = 0;
   float loss_scale = 1;
@@ -43,7 +44,6 @@ struct NetOptions {
   int gaussian_noise = 0, mosaic_bound = 0, contrastive = 0;
   int max_crop = 0, min_crop = 0;
   float aspect = 1;
-  int random_shapes_every = 10;      // not a cfg key: darknet resizes every 10 iterations
 };
 
 // Reads and validates [net]; marks its keys used.

@@ -1,0 +1,131 @@
+// Network construction from a cfg (darknet's parse_network_cfg), forward_network and backward_network.
+#include "core/nn/network.h"
+
+#include <chrono>
+
+#include "core/util/error.h"
+
+namespace ds {
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Network::Network(const Cfg& cfg, int mini_batch) {
+  net_ = parse_net_options(cfg.net());
+  cfg.net().check_all_used();
+  batch_ = mini_batch > 0 ? mini_batch : net_.mini_batch;
+  input_ = Shape{1, net_.channels, net_.height, net_.width};
+
+  std::vector<Shape> shapes;
+  for (size_t i = 0; i < cfg.num_layers(); ++i) {
+    const CfgSection& s = cfg.layer(i);
+    BuildContext ctx{net_, int(i), input_, shapes};
+    std::unique_ptr<Layer> l = make_layer(s, ctx);
+    if (l->inputs.empty()) l->inputs = {int(i) - 1};
+    // Options darknet's parser reads for every layer (parse_network_cfg_custom).
+    l->learning_rate_scale = s.get_float("learning_rate", 1.f);
+    l->stopbackward = s.get_int("stopbackward", 0) != 0;
+    l->dontload = s.get_int("dontload", 0) != 0;
+    l->dontloadscales = s.get_int("dontloadscales", 0) != 0;
+    for (const char* key : {"onlyforward", "dont_update", "burnin_update", "train_only_bn"})
+      if (s.get_int(key, 0) != 0) s.fail(key, "not supported by darksweep (only the default 0 is accepted)");
+    if (s.get_float("clip", 0) != 0) s.fail("clip", "not supported by darksweep (only the default 0 is accepted)");
+    s.check_all_used();
+    shapes.push_back(l->out_shape);
+    layers_.push_back(std::move(l));
+  }
+
+  size_t total = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (const ParamBlock& b : layers_[i]->param_blocks()) {
+      slots_.push_back(ParamSlot{int(i), b, total});
+      total += b.count;
+    }
+  }
+  params_.resize(total);
+  grads_.resize(total);
+  size_t offset = 0;
+  for (auto& l : layers_) {
+    l->bind_params(params_.data() + offset, grads_.data() + offset);
+    for (const ParamBlock& b : l->param_blocks()) offset += b.count;
+  }
+  for (auto& l : layers_) {
+    outputs_.emplace_back(size_t(batch_) * l->out_shape.size());
+    deltas_.emplace_back(size_t(batch_) * l->out_shape.size());
+  }
+}
+
+void Network::init_params(Rng& rng) {
+  for (auto& l : layers_) l->init_params(rng);
+}
+
+Tensor Network::output(size_t i) {
+  Shape s = layers_.at(i)->out_shape;
+  s.n = batch_;
+  return outputs_[i].view(s);
+}
+
+Tensor Network::delta(size_t i) {
+  Shape s = layers_.at(i)->out_shape;
+  s.n = batch_;
+  return deltas_[i].view(s);
+}
+
+std::vector<Tensor> Network::views_of(const Layer& l, const float* input, bool deltas) {
+  std::vector<Tensor> v;
+  for (int i : l.inputs) {
+    if (i >= 0) {
+      v.push_back(deltas ? delta(size_t(i)) : output(size_t(i)));
+    } else {
+      Shape s = input_;
+      s.n = batch_;
+      // The network input has no delta; its data view is read-only in practice.
+      v.push_back(Tensor{deltas ? nullptr : const_cast<float*>(input), s, Device::cpu});
+    }
+  }
+  return v;
+}
+
+void Network::forward(const float* input, bool train, Rng* rng, int iteration) {
+  if (train)
+    for (auto& d : deltas_) d.fill(0.f);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    ForwardArgs a{views_of(*layers_[i], input, false), output(i), train, rng, iteration, net_.max_batches};
+    double t0 = profiling_ ? now_seconds() : 0;
+    layers_[i]->forward(a);
+    if (profiling_) forward_seconds_[i] += now_seconds() - t0;
+  }
+}
+
+void Network::backward(const float* input) {
+  for (size_t k = layers_.size(); k-- > 0;) {
+    Layer& l = *layers_[k];
+    if (l.stopbackward) break;  // darknet's backward_network stops here: this and lower layers stay frozen
+    BackwardArgs a;
+    a.in = views_of(l, input, false);
+    a.in_delta = views_of(l, input, true);
+    a.out = output(k);
+    a.out_delta = delta(k);
+    double t0 = profiling_ ? now_seconds() : 0;
+    l.backward(a);
+    if (profiling_) backward_seconds_[k] += now_seconds() - t0;
+  }
+}
+
+void Network::set_profiling(bool on) {
+  profiling_ = on;
+  forward_seconds_.assign(layers_.size(), 0.0);
+  backward_seconds_.assign(layers_.size(), 0.0);
+}
+
+double Network::forward_flops() const {
+  double f = 0;
+  for (const auto& l : layers_) f += l->forward_flops();
+  return f;
+}
+
+}  // namespace ds

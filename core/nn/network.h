@@ -1,0 +1,76 @@
+// Network: the layers of a cfg, their activations, and ONE flat parameter buffer (plus one gradient
+// buffer) laid out in darknet .weights order, so that the optimiser, checkpoints and all-reduce are each
+// one operation on one buffer.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cfg/cfg.h"
+#include "core/layer.h"
+#include "core/nn/net_options.h"
+
+namespace ds {
+
+// Where one ParamBlock of one layer lives in the flat buffers.
+struct ParamSlot {
+  int layer = 0;
+  ParamBlock block;
+  size_t offset = 0;
+};
+
+class Network {
+ public:
+  // Builds every layer of `cfg` (options validated: an unknown key is an error naming file:line).
+  // `mini_batch` > 0 replaces the cfg's batch/subdivisions (inspect and bench use the input's batch).
+  explicit Network(const Cfg& cfg, int mini_batch = 0);
+
+  const NetOptions& options() const { return net_; }
+  NetOptions& options() { return net_; }
+  size_t num_layers() const { return layers_.size(); }
+  Layer& layer(size_t i) { return *layers_.at(i); }
+  const Layer& layer(size_t i) const { return *layers_.at(i); }
+  Shape input_shape() const { return input_; }  // per image
+  int mini_batch() const { return batch_; }
+
+  // Flat buffers. grads() holds darknet's *_updates: accumulated -dL/dparam, then momentum-scaled.
+  float* params() { return params_.data(); }
+  const float* params() const { return params_.data(); }
+  float* grads() { return grads_.data(); }
+  const float* grads() const { return grads_.data(); }
+  size_t num_params() const { return params_.size(); }
+  const std::vector<ParamSlot>& param_slots() const { return slots_; }
+
+  // darknet's initialisation (each layer's init_params, in order).
+  void init_params(Rng& rng);
+
+  // input: mini_batch x C x H x W, contiguous. In training mode the deltas are zeroed first.
+  void forward(const float* input, bool train, Rng* rng = nullptr, int iteration = 0);
+  // Back-propagates from the deltas the last layers hold, down to the first layer or a stopbackward.
+  void backward(const float* input);
+
+  Tensor output(size_t i);
+  Tensor delta(size_t i);
+  // Multiply-adds x2 of one forward pass of one image.
+  double forward_flops() const;
+
+  // When profiling, forward() and backward() add each layer's wall time to these (seconds).
+  void set_profiling(bool on);
+  const std::vector<double>& forward_seconds() const { return forward_seconds_; }
+  const std::vector<double>& backward_seconds() const { return backward_seconds_; }
+
+ private:
+  std::vector<Tensor> views_of(const Layer& l, const float* input, bool deltas);
+
+  NetOptions net_;
+  Shape input_;
+  int batch_ = 1;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Buffer> outputs_, deltas_;
+  Buffer params_, grads_;
+  std::vector<ParamSlot> slots_;
+  bool profiling_ = false;
+  std::vector<double> forward_seconds_, backward_seconds_;
+};
+
+}  // namespace ds
