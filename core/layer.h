@@ -49,6 +49,8 @@ struct BuildContext {
   int resolve(int ref, const CfgSection& s, const std::string& key) const;
 };
 
+struct TruthBox;  // core/nn/box.h
+
 struct ForwardArgs {
   std::vector<Tensor> in;  // in[i]: output of inputs[i], batch n
   Tensor out;              // this layer's output, preallocated, batch n
@@ -56,6 +58,9 @@ struct ForwardArgs {
   Rng* rng = nullptr;      // dropout / DropBlock
   int iteration = 0;       // current training iteration (DropBlock ramp)
   int max_batches = 0;
+  // Loss layers ([yolo]) write their training signal during forward, as darknet does:
+  Tensor out_delta;        // this layer's delta (zeroed by the network in training mode)
+  const std::vector<std::vector<TruthBox>>* truths = nullptr;  // per image of the mini-batch
 };
 
 struct BackwardArgs {
