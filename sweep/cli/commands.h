@@ -16,5 +16,10 @@ int cmd_cancel(const Argv& args);
 int cmd_retry(const Argv& args);
 int cmd_reproduce(const Argv& args);
 int cmd_train(const Argv& args);      // train one resolved run (what the scheduler's children run)
+int cmd_detect(const Argv& args);     // COCO results JSON for a list of images
+int cmd_data(const Argv& args);       // data synth | data preview
+int cmd_data_synth(const Argv& args); // write a synthetic detection/classification data set
+int cmd_data_preview(const Argv& args);  // PNG grid of augmented samples with boxes
+int cmd_anchors(const Argv& args);    // k-means anchors (darknet calc_anchors)
 
 }  // namespace ds

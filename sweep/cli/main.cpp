@@ -24,6 +24,9 @@ const std::map<std::string, Command>& commands() {
       {"train", {ds::cmd_train, "train --run RUN.json --out DIR: train one resolved run"}},
       {"inspect", {ds::cmd_inspect, "inspect --cfg NET.cfg [--weights W] --input X.npy --layers 5,30 --out DIR"}},
       {"bench", {ds::cmd_bench, "bench --cfg NET.cfg [--size S] [--batch B] [--iters N]: throughput JSON"}},
+      {"detect", {ds::cmd_detect, "detect --cfg NET.cfg --weights W --list IMAGES.txt --out RESULTS.json"}},
+      {"data", {ds::cmd_data, "data synth|preview ...: make a synthetic data set; preview augmented samples"}},
+      {"anchors", {ds::cmd_anchors, "anchors --data LIST --num 9 --size 512: k-means anchors and their mean IoU"}},
       {"eval", {ds::cmd_eval, "eval --gt GT.json --dt DT.json [--json OUT]: COCO bbox metrics"}},
   };
   return table;
