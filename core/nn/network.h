@@ -8,6 +8,7 @@
 
 #include "core/cfg/cfg.h"
 #include "core/layer.h"
+#include "core/nn/box.h"
 #include "core/nn/net_options.h"
 
 namespace ds {
@@ -44,8 +45,10 @@ class Network {
   // darknet's initialisation (each layer's init_params, in order).
   void init_params(Rng& rng);
 
-  // input: mini_batch x C x H x W, contiguous. In training mode the deltas are zeroed first.
-  void forward(const float* input, bool train, Rng* rng = nullptr, int iteration = 0);
+  // input: mini_batch x C x H x W, contiguous. In training mode the deltas are zeroed first and the
+  // loss layers ([yolo]) write their deltas from `truths` (one list per image) during the pass.
+  void forward(const float* input, bool train, Rng* rng = nullptr, int iteration = 0,
+               const std::vector<std::vector<TruthBox>>* truths = nullptr);
   // Back-propagates from the deltas the last layers hold, down to the first layer or a stopbackward.
   void backward(const float* input);
 

@@ -1,0 +1,29 @@
+// Post-processing of [yolo] outputs: decoding to boxes in image coordinates (undoing the letterbox), and
+// darknet's NMS kinds: default and greedynms (IoU), diounms (DIoU with exponent beta_nms).
+#pragma once
+#include <vector>
+
+#include "core/nn/box.h"
+#include "core/nn/yolo_loss.h"
+#include "core/tensor.h"
+
+namespace ds {
+
+struct Detection {
+  Box box;                 // normalised to the original image (centre, size)
+  float objectness = 0;
+  std::vector<float> prob; // objectness · class probability, 0 where not above the threshold
+};
+
+// darknet's get_yolo_detections + correct_yolo_boxes for image `b` of a head's activated output.
+// letterbox: the network input was a letterboxed image of img_w × img_h.
+std::vector<Detection> yolo_detections(const YoloLossParams& head, Tensor output, int b, int net_w, int net_h,
+                                       int img_w, int img_h, bool letterbox, float thresh);
+
+enum class NmsKind { standard, greedy, diou };
+
+// Per class: sort by probability, zero the probability of every later box that overlaps an earlier kept one
+// by more than `thresh` (IoU; DIoU with exponent `beta` for NmsKind::diou). darknet's do_nms_sort / diounms_sort.
+void nms(std::vector<Detection>& dets, int classes, float thresh, NmsKind kind, float beta = 0.6f);
+
+}  // namespace ds
