@@ -1,0 +1,19 @@
+// Trainer: darknet's train_detector loop for one run — mini-batches from the Loader, forward with truths,
+// backward, SGD every `subdivisions` mini-batches, random training shapes and the dynamic mini-batch,
+// checkpoints that resume bit-identically, periodic COCO evaluation, and JSON-lines progress.
+#pragma once
+#include <atomic>
+#include <string>
+
+#include "core/train/train_config.h"
+
+namespace ds {
+
+// Set by SIGTERM/SIGINT handlers: the trainer checkpoints and exits with kExitPreempted.
+extern std::atomic<bool> g_stop_requested;
+
+// Runs the whole training; returns an ExitCode (0 done, 3 diverged, 4 preempted). Progress events go to
+// stdout as JSON lines (docs/progress_protocol.md), a human progress line to stderr.
+int train_detector(const TrainConfig& config);
+
+}  // namespace ds

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's first command: install, build, make the synthetic data set and run the smoke-scale
+# Table 4 sweep on the CPU to a finished table (SQLite store, local scheduler).
+# Usage: scripts/main-job.sh [--slots N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+build_dir="${DARKSWEEP_BUILD_DIR:-build}"
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target sweep
+sweep="$build_dir/sweep/sweep"
+out="${DARKSWEEP_OUT:-out}"
+mkdir -p "$out"
+[ -f "$out/synth/train.txt" ] || "$sweep" data synth --out "$out/synth" --train 2000 --val 200 --seed 1
+"$sweep" run experiments/smoke/table4.json --db "$out/darksweep.db" "$@"
+"$sweep" report table4 --db "$out/darksweep.db" --format md
