@@ -97,7 +97,31 @@ std::unique_ptr<Layer> make_yolo(const CfgSection& s, const BuildContext& ctx) {
                           " (set filters=" + std::to_string(expected) + " in the layer before)");
   l->inputs = {ctx.index - 1};
   l->out_shape = prev;
+  l->net_w = ctx.net.width;
+  l->net_h = ctx.net.height;
+  if (!l->options.classes_multipliers.empty() || l->options.focal_loss || l->options.new_coords)
+    s.fail("counters_per_class", "counters_per_class, focal_loss and new_coords are parsed but darksweep does not "
+                                 "train with them yet");
   return l;
+}
+
+YoloLossParams YoloLayer::loss_params() const {
+  YoloLossParams p;
+  p.classes = options.classes;
+  p.mask = options.mask;
+  p.anchors = options.anchors;
+  p.ignore_thresh = options.ignore_thresh;
+  p.truth_thresh = options.truth_thresh;
+  p.iou_thresh = options.iou_thresh;
+  p.iou_thresh_kind = options.iou_thresh_kind;
+  p.iou_loss = options.iou_loss;
+  p.iou_normalizer = options.iou_normalizer;
+  p.obj_normalizer = options.obj_normalizer;
+  p.cls_normalizer = options.cls_normalizer;
+  p.label_smooth_eps = options.label_smooth_eps;
+  p.max_delta = options.max_delta;
+  p.objectness_smooth = options.objectness_smooth;
+  return p;
 }
 
 void YoloLayer::forward(const ForwardArgs& a) {
@@ -114,6 +138,9 @@ void YoloLayer::forward(const ForwardArgs& a) {
       }
       for (size_t i = 0; i < 2 * hw; ++i) p[i] = p[i] * s - 0.5f * (s - 1.f);  // darknet's scal_add_cpu
     }
+  last_loss = {};
+  if (a.train && a.truths && a.out_delta)
+    last_loss = yolo_deltas(loss_params(), a.out, net_w, net_h, *a.truths, a.out_delta.data);
 }
 
 void YoloLayer::backward(const BackwardArgs& a) {

@@ -13,10 +13,10 @@
 
 #include "core/layer.h"
 #include "core/nn/box.h"
+#include "core/nn/detections.h"
+#include "core/nn/yolo_loss.h"
 
 namespace ds {
-
-enum class NmsKind { default_nms, greedynms, diounms };
 
 struct YoloOptions {
   int classes = 20;
@@ -57,10 +57,16 @@ struct YoloOptions {
 // Reads and validates every [yolo] option (no shape checks). Errors name file:line.
 YoloOptions parse_yolo_options(const CfgSection& s);
 
+// In training (ForwardArgs::truths given) forward also writes darknet's deltas into the layer's own
+// delta (core/nn/yolo_loss.h) and keeps the loss terms in last_loss.
 class YoloLayer : public Layer {
  public:
   std::string_view type() const override { return "yolo"; }
   YoloOptions options;
+  int net_w = 0, net_h = 0;      // the network input size the boxes are relative to
+  YoloLossReport last_loss;      // of the last training forward pass
+
+  YoloLossParams loss_params() const;
 
   void forward(const ForwardArgs& a) override;
   void backward(const BackwardArgs& a) override;

@@ -61,7 +61,7 @@ void nms(std::vector<Detection>& dets, int classes, float thresh, NmsKind kind, 
     for (size_t i = 0; i < total; ++i) {
       if (dets[i].prob[size_t(k)] == 0) continue;
       for (size_t j = i + 1; j < total; ++j) {
-        const float overlap = kind == NmsKind::diou ? box_diou_nms(dets[i].box, dets[j].box, beta)
+        const float overlap = kind == NmsKind::diounms ? box_diou_nms(dets[i].box, dets[j].box, beta)
                                                     : box_iou(dets[i].box, dets[j].box);
         if (overlap > thresh) dets[j].prob[size_t(k)] = 0;
       }

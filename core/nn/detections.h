@@ -20,10 +20,11 @@ struct Detection {
 std::vector<Detection> yolo_detections(const YoloLossParams& head, Tensor output, int b, int net_w, int net_h,
                                        int img_w, int img_h, bool letterbox, float thresh);
 
-enum class NmsKind { standard, greedy, diou };
+// darknet's nms_kind values of [yolo]: default (IoU), greedynms (IoU), diounms (DIoU with beta_nms).
+enum class NmsKind { default_nms, greedynms, diounms };
 
 // Per class: sort by probability, zero the probability of every later box that overlaps an earlier kept one
-// by more than `thresh` (IoU; DIoU with exponent `beta` for NmsKind::diou). darknet's do_nms_sort / diounms_sort.
+// by more than `thresh` (IoU; DIoU with exponent `beta` for NmsKind::diounms). darknet's do_nms_sort / diounms_sort.
 void nms(std::vector<Detection>& dets, int classes, float thresh, NmsKind kind, float beta = 0.6f);
 
 }  // namespace ds

@@ -57,7 +57,7 @@ TEST(Detections, DecodesOneConfidentCellAndUndoesTheLetterbox) {
 TEST(Detections, NmsKeepsTheBestOfOverlappingBoxesPerClass) {
   std::vector<Detection> d = {det(0.5f, 0.5f, 0.2f, 0.2f, 0.6f), det(0.51f, 0.5f, 0.2f, 0.2f, 0.9f),
                               det(0.1f, 0.1f, 0.1f, 0.1f, 0.5f)};
-  nms(d, 1, 0.45f, NmsKind::standard);
+  nms(d, 1, 0.45f, NmsKind::default_nms);
   int kept = 0;
   for (const auto& x : d) kept += x.prob[0] > 0;
   EXPECT_EQ(kept, 2);
@@ -73,7 +73,7 @@ TEST(Detections, DiouNmsKeepsOverlappingBoxesWithDistantCentres) {
     return d[1].prob[0] > 0;
   };
   // IoU of the two is 0.538 > 0.5: suppressed by IoU-NMS; DIoU subtracts (d²/c²)^0.6 and keeps it.
-  EXPECT_FALSE(run(NmsKind::standard));
-  EXPECT_FALSE(run(NmsKind::greedy));
-  EXPECT_TRUE(run(NmsKind::diou));
+  EXPECT_FALSE(run(NmsKind::default_nms));
+  EXPECT_FALSE(run(NmsKind::greedynms));
+  EXPECT_TRUE(run(NmsKind::diounms));
 }
