@@ -31,8 +31,8 @@ std::vector<ImageDetections> run_inference(Network& net, const Dataset& data, si
     std::vector<ImageDetections> chunk(n);
     for (size_t k = 0; k < n; ++k) {
       Image img = load_image(data.images[start + k]);
-      chunk[k] = {data.image_ids[start + k], img.w, img.h, {}};
-      Image sized = resize_for_network(img, in.w, in.h, o.letterbox);
+      chunk[k] = {data.image_ids.empty() ? int64_t(start + k + 1) : data.image_ids[start + k], img.w, img.h, {}};
+      Image sized = resize_for_validation(SourceImage{std::move(img), {}}, o.letterbox, in.w, in.h).image;
       std::copy(sized.data.begin(), sized.data.end(), x.begin() + long(k * in.size()));
     }
     net.forward(x.data(), /*train=*/false);

@@ -1,7 +1,63 @@
-// STUB: `sweep train`, to be implemented.
+// `sweep train`: trains one detector run — from a resolved run JSON (what the scheduler's children get)
+// or from flags — and prints JSON-lines progress (docs/progress_protocol.md).
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "core/train/trainer.h"
 #include "core/util/error.h"
+#include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
 
 namespace ds {
-int cmd_train(const Argv&) { throw std::runtime_error("sweep train is not implemented yet"); }
+namespace {
+
+void request_stop(int) { g_stop_requested = true; }
+
+TrainConfig config_from_run_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw InputError(path + ": cannot open run file");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(path + ": malformed JSON: " + e.what());
+  }
+  return TrainConfig::from_json(j, path, std::filesystem::path(path).parent_path().string());
+}
+
+TrainConfig config_from_flags(const Args& args) {
+  TrainConfig c;
+  c.cfg_path = args.require("cfg");
+  std::ifstream f(c.cfg_path);
+  if (!f) throw InputError(c.cfg_path + ": cannot open cfg file");
+  c.cfg_text.assign(std::istreambuf_iterator<char>(f), {});
+  c.train_list = args.require("train");
+  c.val_list = args.get("val", "");
+  for (const std::string& o : args.positional()) c.overrides.push_back(o);
+  c.max_batches = args.get_int("max-batches", 0);
+  c.eval_every = args.get_int("eval-every", 0);
+  c.checkpoint_every = args.get_int("checkpoint-every", c.checkpoint_every);
+  c.max_val_images = args.get_int("max-val-images", 0);
+  c.seed = uint64_t(args.get_int("seed", 1));
+  c.loader_threads = args.get_int("threads", c.loader_threads);
+  c.init_weights = args.get("weights", "");
+  c.init_partial = args.get_int("partial", -1);
+  return c;
+}
+
+}  // namespace
+
+int cmd_train(const Argv& argv) {
+  Args args("train", argv,
+            {"run", "out", "cfg", "train", "val", "max-batches", "eval-every", "checkpoint-every", "max-val-images",
+             "seed", "threads", "weights", "partial"});
+  TrainConfig c = args.has("run") ? config_from_run_file(args.get("run", "")) : config_from_flags(args);
+  c.out_dir = args.require("out");
+  // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGINT, request_stop);
+  return train_detector(c);
+}
+
 }  // namespace ds
