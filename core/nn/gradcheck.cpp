@@ -73,7 +73,11 @@ void LayerHarness::forward(bool train, uint64_t seed) {
   Rng rng(seed);
   Shape os = layer->out_shape;
   os.n = batch;
-  ForwardArgs a{input_views(), out.view(os), train, &rng, 0, 0};
+  ForwardArgs a;
+  a.in = input_views();
+  a.out = out.view(os);
+  a.train = train;
+  a.rng = &rng;
   layer->forward(a);
 }
 

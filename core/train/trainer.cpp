@@ -11,6 +11,7 @@
 #include "core/nn/sgd.h"
 #include "core/nn/weights_io.h"
 #include "core/train/evaluate.h"
+#include "core/train/random_shape.h"
 #include "core/train/yolo_heads.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -52,35 +53,6 @@ std::unique_ptr<Network> build_network(const Cfg& cfg, int w, int h, int mini_ba
     std::copy(from->grads(), from->grads() + from->num_params(), net->grads());
   }
   return net;
-}
-
-// darknet's random training shapes (train_detector, `l.random`): every 10 iterations a size of
-// round(s·W/step + 1)·step with s = rand_scale(1.4); the largest size at the start and for the last
-// 100 iterations. With dynamic_minibatch the mini-batch grows as the pixel count shrinks.
-struct ShapeChoice {
-  int w, h, mini_batch;
-};
-
-ShapeChoice random_shape(const NetOptions& n, float random, int iteration, uint64_t seed) {
-  const float coef = random == 1.f ? 1.4f : random;
-  Rng rng(seed * 1000003ULL + uint64_t(iteration));
-  float s = rng.uniform(1.f, coef);
-  if (rng.uniform_int(0, 1)) s = 1.f / s;
-  const int step = n.resize_step;
-  auto dim = [&](float scale, int size) { return int(std::lround(scale * size / step + 1)) * step; };
-  int w = dim(s, n.width), h = dim(s, n.height);
-  if (s < 1 && (w > n.width || h > n.height)) w = n.width, h = n.height;
-  const int max_w = dim(coef, n.width), max_h = dim(coef, n.height);
-  if (iteration == 0 || iteration > n.max_batches - 100) w = max_w, h = max_h;
-  w = std::max(w, step);
-  h = std::max(h, step);
-  int b = n.mini_batch;
-  if (n.dynamic_minibatch) {
-    int dim_b = n.mini_batch * max_w * max_h / (w * h);
-    int scaled = int(dim_b * 0.8);
-    b = scaled > n.mini_batch ? scaled : dim_b;
-  }
-  return {w, h, b};
 }
 
 AugmentOptions augment_options(const NetOptions& n, const YoloOptions* yolo) {
