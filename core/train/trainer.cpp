@@ -155,13 +155,29 @@ int train_detector(const TrainConfig& c) {
     const double t0 = now_seconds();
     double loss_sum = 0;
     int images = 0;
+    std::vector<YoloHead> now_heads = yolo_heads(*net);
+    std::vector<YoloLossReport> terms(now_heads.size());  // per head, summed over the mini-batches
     for (int sub = 0; sub < base.subdivisions; ++sub) {
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
       net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths);
-      for (const YoloHead& h : yolo_heads(*net)) loss_sum += h.yolo->last_loss.total();
+      for (size_t k = 0; k < now_heads.size(); ++k) {
+        const YoloLossReport& r = now_heads[k].yolo->last_loss;
+        terms[k].box += r.box;
+        terms[k].obj += r.obj;
+        terms[k].cls += r.cls;
+        terms[k].count += r.count;
+        terms[k].iou_sum += r.iou_sum;
+        loss_sum += r.total();
+      }
       net->backward(b.x.data());
       images += b.n;
     }
+    nlohmann::json head_terms = nlohmann::json::array();
+    for (size_t k = 0; k < terms.size(); ++k)
+      head_terms.push_back({{"layer", now_heads[k].layer}, {"box", terms[k].box / images},
+                            {"obj", terms[k].obj / images}, {"cls", terms[k].cls / images},
+                            {"count", terms[k].count},
+                            {"avg_iou", terms[k].count ? terms[k].iou_sum / terms[k].count : 0.0}});
     const float lr = learning_rate_at(net->options(), int(st.iteration));
     sgd_step(*net, lr);
     st.iteration++;
@@ -179,7 +195,7 @@ int train_detector(const TrainConfig& c) {
     const double eta = elapsed / double(st.iteration - it_start) * double(max_batches - st.iteration);
     emit({{"event", "iter"}, {"iteration", st.iteration}, {"max_iterations", max_batches}, {"loss", loss},
           {"avg_loss", avg_loss}, {"lr", lr}, {"images_per_s", images / dt}, {"width", shape.w},
-          {"height", shape.h}, {"mini_batch", shape.mini_batch}});
+          {"height", shape.h}, {"mini_batch", shape.mini_batch}, {"heads", head_terms}});
     std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)st.iteration,
                  max_batches, loss, avg_loss, lr, shape.w, shape.h, images / dt, format_duration(eta).c_str());
     if (c.checkpoint_every > 0 && st.iteration % c.checkpoint_every == 0 && st.iteration < max_batches) checkpoint();
