@@ -61,6 +61,9 @@ struct ForwardArgs {
   // Loss layers ([yolo]) write their training signal during forward, as darknet does:
   Tensor out_delta;        // this layer's delta (zeroed by the network in training mode)
   const std::vector<std::vector<TruthBox>>* truths = nullptr;  // per image of the mini-batch
+  // Weight of this pass's batch statistics in batch norm's rolling averages (darknet: 0.01). Precise-BN
+  // re-estimation sets 1/k on its k-th pass to get a plain average.
+  float rolling_momentum = 0.01f;
 };
 
 struct BackwardArgs {

@@ -124,7 +124,7 @@ void normalize_delta(const float* x, const float* mean, const float* variance, c
 }
 
 void batchnorm_forward(float* data, ChannelShape s, bool train, const float* scales, float* rolling_mean,
-                       float* rolling_variance, BatchNormState& st) {
+                       float* rolling_variance, float rolling_momentum, BatchNormState& st) {
   const size_t n = s.size();
   st.train = train;
   st.x_norm.resize(n);
@@ -134,8 +134,8 @@ void batchnorm_forward(float* data, ChannelShape s, bool train, const float* sca
     channel_mean(data, s, st.mean.data());
     channel_variance(data, st.mean.data(), s, st.variance.data());
     for (int c = 0; c < s.channels; ++c) {  // darknet: scal_cpu(.99) then axpy_cpu(.01)
-      rolling_mean[c] = rolling_mean[c] * (1.f - kRollingMomentum) + kRollingMomentum * st.mean[c];
-      rolling_variance[c] = rolling_variance[c] * (1.f - kRollingMomentum) + kRollingMomentum * st.variance[c];
+      rolling_mean[c] = rolling_mean[c] * (1.f - rolling_momentum) + rolling_momentum * st.mean[c];
+      rolling_variance[c] = rolling_variance[c] * (1.f - rolling_momentum) + rolling_momentum * st.variance[c];
     }
     st.x.assign(data, data + n);
     normalize(data, st.mean.data(), st.variance.data(), s);

@@ -14,9 +14,8 @@
 namespace ds {
 
 constexpr float kBatchNormEpsilon = .00001f;
-// Weight of the new batch statistic in the rolling average: darknet's GPU/cuDNN path (.99/.01).
-// AlexeyAB's CPU forward_batchnorm_layer uses .9/.1 instead; we follow the GPU, which trained the paper.
-constexpr float kRollingMomentum = .01f;
+// The weight of the new batch statistic in the rolling average is ForwardArgs::rolling_momentum: darknet's
+// GPU/cuDNN path uses .01 (AlexeyAB's CPU forward_batchnorm_layer .1; we follow the GPU, which trained the paper).
 
 // NCHW data seen as batch x channels x spatial (spatial = h * w).
 struct ChannelShape {
@@ -49,7 +48,7 @@ struct BatchNormState {
 // In place on `data`: normalise (batch statistics and rolling update when train, rolling statistics
 // otherwise), then multiply by `scales`.
 void batchnorm_forward(float* data, ChannelShape s, bool train, const float* scales, float* rolling_mean,
-                       float* rolling_variance, BatchNormState& st);
+                       float* rolling_variance, float rolling_momentum, BatchNormState& st);
 
 // In place on `delta` (the delta of the scaled output): accumulates scale_grads and turns delta into the
 // delta of the input, for the mode of the last batchnorm_forward.

@@ -48,7 +48,7 @@ class Network {
   // input: mini_batch x C x H x W, contiguous. In training mode the deltas are zeroed first and the
   // loss layers ([yolo]) write their deltas from `truths` (one list per image) during the pass.
   void forward(const float* input, bool train, Rng* rng = nullptr, int iteration = 0,
-               const std::vector<std::vector<TruthBox>>* truths = nullptr);
+               const std::vector<std::vector<TruthBox>>* truths = nullptr, float rolling_momentum = 0.01f);
   // Back-propagates from the deltas the last layers hold, down to the first layer or a stopbackward.
   void backward(const float* input);
 

@@ -73,7 +73,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, const std::string& s
   }
   if (j.contains("eval")) {
     const auto& e = j.at("eval");
-    check_keys(e, {"max_images", "thresh", "nms"}, source, "$.eval");
+    check_keys(e, {"max_images", "thresh", "nms", "precise_bn"}, source, "$.eval");
+    c.precise_bn_batches = member<int>(e, "precise_bn", 0, source, "$.eval");
     c.max_val_images = member<int>(e, "max_images", 0, source, "$.eval");
     c.eval_thresh = member<float>(e, "thresh", c.eval_thresh, source, "$.eval");
     c.nms_thresh = member<float>(e, "nms", c.nms_thresh, source, "$.eval");
@@ -96,7 +97,8 @@ nlohmann::json TrainConfig::to_json() const {
                       {"data", {{"train", train_list}, {"val", val_list}, {"classes", classes}}},
                       {"schedule", {{"max_batches", max_batches}, {"eval_every", eval_every},
                                     {"checkpoint_every", checkpoint_every}}},
-                      {"eval", {{"max_images", max_val_images}, {"thresh", eval_thresh}, {"nms", nms_thresh}}},
+                      {"eval", {{"max_images", max_val_images}, {"thresh", eval_thresh}, {"nms", nms_thresh},
+                                {"precise_bn", precise_bn_batches}}},
                       {"seed", seed},
                       {"loader_threads", loader_threads}};
   if (!init_weights.empty()) j["init"] = {{"weights", init_weights}, {"partial", init_partial}};

@@ -22,6 +22,7 @@ struct TrainConfig {
   int max_val_images = 0;               // 0 = all
   float eval_thresh = 0.005f;           // detection confidence threshold for evaluation
   float nms_thresh = 0.45f;
+  int precise_bn_batches = 0;           // > 0: re-estimate batch-norm statistics before evaluating (precise_bn.h)
   int loader_threads = 2;
   std::string init_weights;             // start from these .weights ...
   int init_partial = -1;                // ... keeping only the first N layers (darknet `partial`)

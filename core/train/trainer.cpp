@@ -11,6 +11,7 @@
 #include "core/nn/sgd.h"
 #include "core/nn/weights_io.h"
 #include "core/train/evaluate.h"
+#include "core/train/precise_bn.h"
 #include "core/train/random_shape.h"
 #include "core/train/yolo_heads.h"
 #include "core/util/atomic_file.h"
@@ -124,11 +125,17 @@ int train_detector(const TrainConfig& c) {
     save_checkpoint(ckpt_path, *net, st);
     emit({{"event", "checkpoint"}, {"iteration", st.iteration}, {"path", ckpt_path}});
   };
-  auto evaluate = [&]() -> nlohmann::json {
-    if (val.images.empty()) return nlohmann::json::object();
+  // The evaluation network: the current weights at the cfg's size, with re-estimated batch-norm statistics
+  // when the run asks for them (the training network's own statistics stay untouched, so resuming is exact).
+  auto inference_network = [&]() {
     auto eval_net = build_network(cfg, base.width, base.height, 8, net.get());
+    if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
+    return eval_net;
+  };
+  auto evaluate = [&](Network& eval_net) -> nlohmann::json {
+    if (val.images.empty()) return nlohmann::json::object();
     EvalOptions eo{c.eval_thresh, c.nms_thresh, c.max_val_images, base.letter_box != 0};
-    nlohmann::json m = evaluate_detector(*eval_net, val, eo).metrics;
+    nlohmann::json m = evaluate_detector(eval_net, val, eo).metrics;
     emit({{"event", "eval"}, {"iteration", st.iteration}, {"metrics", m}});
     std::fprintf(stderr, "[eval %lld] AP %.4f  AP50 %.4f  AP75 %.4f\n", (long long)st.iteration, m["AP"].get<double>(),
                  m["AP50"].get<double>(), m["AP75"].get<double>());
@@ -199,14 +206,16 @@ int train_detector(const TrainConfig& c) {
     std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)st.iteration,
                  max_batches, loss, avg_loss, lr, shape.w, shape.h, images / dt, format_duration(eta).c_str());
     if (c.checkpoint_every > 0 && st.iteration % c.checkpoint_every == 0 && st.iteration < max_batches) checkpoint();
-    if (c.eval_every > 0 && st.iteration % c.eval_every == 0 && st.iteration < max_batches) evaluate();
+    if (c.eval_every > 0 && st.iteration % c.eval_every == 0 && st.iteration < max_batches)
+      evaluate(*inference_network());
   }
 
-  nlohmann::json metrics = evaluate();
+  std::unique_ptr<Network> final_net = inference_network();
+  nlohmann::json metrics = evaluate(*final_net);
   metrics["iterations"] = st.iteration;
   metrics["seen"] = st.seen;
   metrics["final_avg_loss"] = avg_loss;
-  save_weights(*net, c.out_dir + "/final.weights", st.seen);
+  save_weights(*final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", c.out_dir + "/final.weights"}});
   write_file_atomically(c.out_dir + "/metrics.json", metrics.dump(2) + "\n");
   emit({{"event", "done"}, {"iteration", st.iteration}, {"metrics", metrics}});

@@ -1,8 +1,126 @@
-// STUB: `sweep data preview`, to be implemented.
-#include <stdexcept>
+// `sweep data preview`: a PNG grid of the first augmented training samples the Loader gives for a seed, with
+// their truth boxes and class ids drawn, to check augmentation settings (mosaic, jitter, HSV, random shapes).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 
+#include "core/cfg/cfg.h"
+#include "core/data/dataset.h"
+#include "core/data/draw.h"
+#include "core/data/loader.h"
+#include "core/layers/yolo.h"
+#include "core/nn/net_options.h"
+#include "core/util/error.h"
+#include "core/util/rng.h"
+#include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
 
 namespace ds {
-int cmd_data_preview(const Argv&) { throw std::runtime_error("sweep data preview is not implemented yet"); }
+
+namespace {
+
+struct PreviewSettings {
+  AugmentOptions options;
+  int classes = 80;
+  int size = 128;
+};
+
+// Without --cfg: the augmentation of the paper's yolov4.cfg (jitter .3, hue .1, saturation and exposure 1.5).
+AugmentOptions yolov4_like_options() {
+  AugmentOptions o;
+  o.jitter = 0.3f, o.hue = 0.1f, o.saturation = 1.5f, o.exposure = 1.5f;
+  return o;
+}
+
+// The options the trainer would use: [net] colour/flip/mosaic/… and the first [yolo]'s jitter and classes.
+void read_cfg_settings(const std::string& path, PreviewSettings& s) {
+  const Cfg cfg = parse_cfg_file(path);
+  const NetOptions n = parse_net_options(cfg.net());
+  AugmentOptions& o = s.options;
+  o.hue = n.hue, o.saturation = n.saturation, o.exposure = n.exposure;
+  o.flip = n.flip != 0, o.letter_box = n.letter_box != 0, o.mosaic = n.mosaic != 0, o.mixup = n.mixup != 0;
+  o.blur = n.blur != 0, o.mosaic_bound = n.mosaic_bound;
+  if (n.width > 0) s.size = n.width;
+  for (size_t i = 0; i < cfg.num_layers(); ++i)
+    if (cfg.layer(i).type == "yolo") {
+      const YoloOptions y = parse_yolo_options(cfg.layer(i));
+      o.jitter = y.jitter;
+      s.classes = y.classes;
+      return;
+    }
+}
+
+// darknet's random training shape (train_detector): round(r·size/32 + 1)·32 with r = rand_scale(1.4),
+// kept at `size` when a shrinking draw would grow it.
+int random_shape_size(Rng& rng, int size) {
+  float r = rng.uniform(1.f, 1.4f);
+  if (rng.uniform_int(0, 1)) r = 1.f / r;
+  int dim = int(std::lround(r * float(size) / 32.f + 1.f)) * 32;
+  if (r < 1.f && dim > size) dim = size;
+  return std::max(32, dim);
+}
+
+Image batch_image(const Batch& b) {
+  Image im(b.w, b.h, b.c);
+  std::copy(b.x.begin(), b.x.begin() + std::ptrdiff_t(im.data.size()), im.data.begin());
+  return im;
+}
+
+// Pastes `tile` centred into cell (col, row) of the grid; the cell's label says its size when shapes vary.
+void paste_cell(Image& grid, const Image& tile, int col, int row, int cell, int margin) {
+  const int x0 = margin + col * (cell + margin) + (cell - tile.w) / 2;
+  const int y0 = margin + row * (cell + margin) + (cell - tile.h) / 2;
+  for (int ch = 0; ch < grid.c; ++ch)
+    for (int y = 0; y < tile.h; ++y)
+      for (int x = 0; x < tile.w; ++x) grid.at(x0 + x, y0 + y, ch) = tile.at(x, y, ch);
+}
+
+}  // namespace
+
+int cmd_data_preview(const Argv& argv) {
+  const Args a("data preview", argv, {"data", "out", "cfg", "count", "size", "seed", "classes"},
+               {"mosaic", "mixup", "letter-box", "random-shapes"});
+  PreviewSettings s;
+  s.options = yolov4_like_options();
+  if (a.has("cfg")) read_cfg_settings(a.require("cfg"), s);
+  s.size = a.get_int("size", s.size);
+  s.classes = a.get_int("classes", s.classes);
+  if (a.has("mosaic")) s.options.mosaic = true;
+  if (a.has("mixup")) s.options.mixup = true;
+  if (a.has("letter-box")) s.options.letter_box = true;
+  const int count = a.get_int("count", 16);
+  const uint64_t seed = uint64_t(a.get_int("seed", 0));
+  const bool random_shapes = a.has("random-shapes");
+  if (count <= 0 || count > 1024) throw InputError("sweep data preview: --count must be in 1..1024");
+  if (s.size < 32 || s.size > 4096) throw InputError("sweep data preview: --size must be in 32..4096");
+  const std::string out = a.require("out");
+
+  const Dataset data = read_darknet_list(a.require("data"), s.classes);
+  if (data.images.empty()) throw InputError(a.require("data") + ": no images");
+  // The same stream the trainer sees for this seed (one sample per call so that each may take its own size).
+  Loader loader(data, s.options, seed, 0);
+  Rng shape_rng(seed ^ 0x5eedULL);
+  std::vector<Image> tiles;
+  size_t boxes = 0;
+  int largest = s.size;
+  for (int i = 0; i < count; ++i) {
+    const int dim = random_shapes ? random_shape_size(shape_rng, s.size) : s.size;
+    const Batch b = loader.next(1, dim, dim);
+    Image im = batch_image(b);
+    draw_truths(im, b.truths[0]);
+    if (random_shapes) draw_label(im, 0, dim - 12, std::to_string(dim), {0.9f, 0.9f, 0.9f});
+    boxes += b.truths[0].size();
+    largest = std::max(largest, dim);
+    tiles.push_back(std::move(im));
+  }
+
+  const int cols = int(std::ceil(std::sqrt(double(count)))), rows = (count + cols - 1) / cols, margin = 4;
+  Image grid(margin + cols * (largest + margin), margin + rows * (largest + margin), 3, 0.15f);
+  for (int i = 0; i < count; ++i) paste_cell(grid, tiles[size_t(i)], i % cols, i / cols, largest, margin);
+  save_image(grid, out);
+  std::printf("wrote %s: %d samples of %zu images (%s%s), %zu boxes\n", out.c_str(), count, data.images.size(),
+              s.options.mosaic ? "mosaic on about half, " : "", random_shapes ? "random shapes" : "fixed size", boxes);
+  return kExitOk;
+}
+
 }  // namespace ds

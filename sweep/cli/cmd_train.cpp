@@ -39,6 +39,7 @@ TrainConfig config_from_flags(const Args& args) {
   c.eval_every = args.get_int("eval-every", 0);
   c.checkpoint_every = args.get_int("checkpoint-every", c.checkpoint_every);
   c.max_val_images = args.get_int("max-val-images", 0);
+  c.precise_bn_batches = args.get_int("precise-bn", 0);
   c.seed = uint64_t(args.get_int("seed", 1));
   c.loader_threads = args.get_int("threads", c.loader_threads);
   c.init_weights = args.get("weights", "");
@@ -51,7 +52,7 @@ TrainConfig config_from_flags(const Args& args) {
 int cmd_train(const Argv& argv) {
   Args args("train", argv,
             {"run", "out", "cfg", "train", "val", "max-batches", "eval-every", "checkpoint-every", "max-val-images",
-             "seed", "threads", "weights", "partial"});
+             "precise-bn", "seed", "threads", "weights", "partial"});
   TrainConfig c = args.has("run") ? config_from_run_file(args.get("run", "")) : config_from_flags(args);
   c.out_dir = args.require("out");
   // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
