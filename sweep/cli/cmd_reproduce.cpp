@@ -1,7 +1,78 @@
-// STUB: `sweep reproduce`, to be implemented.
+// `sweep reproduce RUN`: re-train a stored run from its stored config into a fresh directory, as a new
+// attempt of that run, and print the stored metrics next to the new ones.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
 #include "core/util/error.h"
+#include "scheduler/coordinator_lock.h"
+#include "scheduler/local_scheduler.h"
+#include "scheduler/supervisor.h"
+#include "scheduler/trainer_run_file.h"
+#include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
+#include "sweep/store.h"
 
 namespace ds {
-int cmd_reproduce(const Argv&) { throw std::runtime_error("sweep reproduce is not implemented yet"); }
+
+int cmd_reproduce(const Argv& argv) {
+  Args args("reproduce", argv, {"db", "trainer", "timeout", "runs-dir", "kill-grace"});
+  if (args.positional().size() != 1) throw InputError("sweep reproduce: name exactly one run (id or unique prefix)");
+  std::string db_path = args.get("db", "darksweep.db");
+  CoordinatorLock lock(db_path);
+  Store store(db_path, Store::Mode::read_write);
+  RunRecord run = store.find_run(args.positional()[0]);
+  std::optional<std::string> old = store.result(run.id);
+  if (!old) throw InputError("sweep reproduce: run " + run.id + " is " + run.state + " and has no stored result to compare");
+
+  SupervisorOptions so;
+  so.trainer = args.get("trainer", "");
+  if (so.trainer.empty()) so.trainer = self_executable();
+  so.timeout_s = args.get_double("timeout", 0);
+  so.kill_grace_s = args.get_double("kill-grace", 30);
+  so.retries = 0;
+  nlohmann::json config = nlohmann::json::parse(run.config);
+  so.device = config.value("device", "cpu");
+  std::string runs_dir = args.get("runs-dir", default_runs_dir(db_path));
+  std::string dir = std::filesystem::absolute(runs_dir + "/" + run.id + ".reproduce-" +
+                                              std::to_string((long long)now_seconds())).string();
+  std::string spec_dir = ".";
+  if (auto spec = store.sweep_spec_path(run.sweep)) spec_dir = std::filesystem::path(*spec).parent_path().string();
+  spec_dir = std::filesystem::absolute(spec_dir.empty() ? "." : spec_dir).lexically_normal().string();
+  std::optional<std::string> init;
+  if (config["inputs"].contains("init_from")) init = store.artifact(config["inputs"]["init_from"]["run"], "weights");
+  nlohmann::json run_json = trainer_run_file(config, "run.cfg", spec_dir, init);
+
+  Supervisor sup(store, so);
+  sup.start(run, dir, run_json, "reproduce", 0);
+  std::fprintf(stderr, "sweep reproduce: re-training %s in %s\n", run.id.c_str(), dir.c_str());
+  std::vector<FinishedAttempt> finished;
+  while (finished.empty()) finished = sup.poll(500);
+  const FinishedAttempt& f = finished.front();
+  if (f.end.state != "ok") {
+    std::fprintf(stderr, "sweep reproduce: attempt %d %s: %s\n", f.number, f.end.state.c_str(), f.end.reason.c_str());
+    return kExitRunFailed;
+  }
+  nlohmann::json before = nlohmann::json::parse(*old), after = f.metrics;
+  std::set<std::string> keys;
+  for (const auto& [k, v] : before.items()) keys.insert(k);
+  for (const auto& [k, v] : after.items()) keys.insert(k);
+  std::printf("run %s: stored result vs reproduction (attempt %d)\n", run.id.c_str(), f.number);
+  std::printf("%-20s %16s %16s %12s\n", "metric", "stored", "reproduced", "delta");
+  for (const auto& k : keys) {
+    auto show = [](const nlohmann::json& j, const std::string& key) {
+      return j.contains(key) ? j[key].dump() : std::string("-");
+    };
+    std::string delta = "-";
+    if (before.contains(k) && after.contains(k) && before[k].is_number() && after[k].is_number()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%+.6g", after[k].get<double>() - before[k].get<double>());
+      delta = buf;
+    }
+    std::printf("%-20s %16s %16s %12s\n", k.c_str(), show(before, k).c_str(), show(after, k).c_str(), delta.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace ds

@@ -21,5 +21,6 @@ int cmd_data(const Argv& args);       // data synth | data preview
 int cmd_data_synth(const Argv& args); // write a synthetic detection/classification data set
 int cmd_data_preview(const Argv& args);  // PNG grid of augmented samples with boxes
 int cmd_anchors(const Argv& args);    // k-means anchors (darknet calc_anchors)
+int cmd_report(const Argv& args);     // a paper table regenerated from the store, beside the paper's numbers
 
 }  // namespace ds

@@ -28,6 +28,7 @@ const std::map<std::string, Command>& commands() {
       {"data", {ds::cmd_data, "data synth|preview ...: make a synthetic data set; preview augmented samples"}},
       {"anchors", {ds::cmd_anchors, "anchors --data LIST --num 9 --size 512: k-means anchors and their mean IoU"}},
       {"eval", {ds::cmd_eval, "eval --gt GT.json --dt DT.json [--json OUT]: COCO bbox metrics"}},
+      {"report", {ds::cmd_report, "report TABLE [--db PATH] [--sweep NAME] [--format md|tex|csv|html] [--out FILE]"}},
   };
   return table;
 }

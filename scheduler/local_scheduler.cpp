@@ -1,0 +1,266 @@
+// The coordinator loop of `sweep run`: the only writer of the store while it runs; it resumes whatever a
+// previous coordinator left behind, dispatches ready runs to slots and turns ended attempts into run states.
+#include "scheduler/local_scheduler.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/util/error.h"
+#include "scheduler/coordinator_lock.h"
+#include "scheduler/status_line.h"
+#include "scheduler/supervisor.h"
+#include "scheduler/trainer_run_file.h"
+#include "sweep/plan.h"
+#include "sweep/spec.h"
+#include "sweep/store.h"
+
+namespace ds {
+namespace {
+
+volatile sig_atomic_t g_interrupts = 0;
+
+void on_interrupt(int) { g_interrupts = g_interrupts + 1; }
+
+// Handlers without SA_RESTART, so that poll() returns early on a signal.
+class InterruptHandlers {
+ public:
+  InterruptHandlers() {
+    g_interrupts = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptHandlers() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+std::string absolute_dir(const std::string& dir) { return std::filesystem::absolute(dir).lexically_normal().string(); }
+
+SweepCounts count(const std::vector<RunRecord>& runs) {
+  SweepCounts c;
+  c.total = int(runs.size());
+  for (const auto& r : runs) {
+    if (r.state == "done") ++c.done;
+    else if (r.state == "running") ++c.running;
+    else if (r.state == "failed") ++c.failed;
+    else if (r.state == "cancelled") ++c.cancelled;
+    else ++c.pending;
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string default_runs_dir(const std::string& db_path) {
+  std::string base = db_path;
+  if (base.size() > 3 && base.ends_with(".db")) base.resize(base.size() - 3);
+  return base + "-runs";
+}
+
+int run_local_sweep(const LocalRunOptions& o) {
+  // Everything that can be wrong with the input is found before the database is touched.
+  Spec spec = load_spec(o.spec_path);
+  Plan plan = expand_spec(spec, o.device);
+  std::string device = o.device.empty() ? spec.device : o.device;
+  std::string runs_dir = absolute_dir(o.runs_dir.empty() ? default_runs_dir(o.db_path) : o.runs_dir);
+  std::string spec_dir = absolute_dir(spec.dir);
+  std::string cfg_name = spec.cfg_path.starts_with("/") ? spec.cfg_path : spec_dir + "/" + spec.cfg_path;
+
+  std::string trainer = o.trainer.empty() ? self_executable() : o.trainer;
+  if (::access(trainer.c_str(), X_OK) != 0) throw InputError("sweep run: --trainer '" + trainer + "' is not an executable");
+
+  CoordinatorLock lock(o.db_path);
+  Store store(o.db_path, Store::Mode::read_write);
+  int recovered = store.recover_interrupted("coordinator died");
+  if (recovered)
+    std::fprintf(stderr, "sweep run: %d attempt(s) left running by a previous coordinator closed; their runs resume\n",
+                 recovered);
+  store.save_sweep(spec.name, o.spec_path, spec.raw_text);
+  int added = store.add_runs(spec.name, plan.runs);
+  // The sweep's runs that the spec lists now: runs an earlier version of the spec listed stay in the
+  // store (and in `sweep status`) but are not trained.
+  std::set<std::string> planned;
+  for (const auto& r : plan.runs) planned.insert(r.id);
+  auto current_runs = [&]() {
+    std::vector<RunRecord> out;
+    for (auto& r : store.runs(spec.name))
+      if (planned.count(r.id)) out.push_back(std::move(r));
+    return out;
+  };
+  if (o.force) {
+    std::vector<std::string> ids;
+    for (const auto& r : plan.runs) ids.push_back(r.id);
+    // A forced re-run starts from scratch: the previous run directory (and its final checkpoint) moves aside.
+    for (const auto& r : current_runs()) {
+      if (r.state == "pending") continue;
+      std::string dir = runs_dir + "/" + r.id;
+      if (std::filesystem::exists(dir))
+        std::filesystem::rename(dir, dir + ".prev-" + std::to_string((long long)now_seconds()));
+    }
+    store.requeue(ids);
+  }
+  std::fprintf(stderr, "sweep run: %s: %zu runs (%d new), %d slot(s), db %s\n", spec.name.c_str(), plan.runs.size(),
+               added, o.slots, o.db_path.c_str());
+
+  SupervisorOptions so;
+  so.trainer = trainer;
+  so.timeout_s = o.timeout_s;
+  so.kill_grace_s = o.kill_grace_s;
+  so.retries = o.retries;
+  so.device = device;
+  Supervisor sup(store, so);
+  InterruptHandlers handlers;
+
+  std::map<std::string, double> not_before;  // retry backoff, per run
+  std::map<std::string, double> estimate_of;
+  for (const auto& r : plan.runs) estimate_of[r.id] = r.estimate;
+  const double started = now_seconds();
+  double work_done = 0;  // estimate units finished in this session, for the ETA
+  double last_flush = 0, last_line = started, last_cancel_check = 0;
+  bool stopping = false, killed = false;
+  std::vector<RunRecord> runs = current_runs();
+
+  auto free_slot = [&]() {
+    std::set<int> used;
+    for (const auto& [pid, a] : sup.live()) used.insert(a.slot);
+    for (int s = 0; s < o.slots; ++s)
+      if (!used.count(s)) return s;
+    return -1;
+  };
+  auto print_line = [&]() {
+    std::vector<RunningView> views;
+    double running_left = 0, running_done = 0;
+    for (const auto& [pid, a] : sup.live()) {
+      views.push_back({a.run.id, a.iteration, a.max_iterations, a.loss.value_or(0), a.loss.has_value()});
+      double frac = a.max_iterations > 0 ? double(a.iteration) / double(a.max_iterations) : 0;
+      running_done += frac * estimate_of[a.run.id];
+      running_left += (1 - frac) * estimate_of[a.run.id];
+    }
+    double pending_left = 0;
+    for (const auto& r : runs)
+      if (r.state == "pending") pending_left += estimate_of[r.id];
+    double elapsed = now_seconds() - started;
+    double rate = elapsed > 0 ? (work_done + running_done) / elapsed : 0;
+    double eta = rate > 0 ? (pending_left + running_left) / rate : -1;
+    std::fprintf(stderr, "%s\n", format_status_line(spec.name, count(runs), views, eta).c_str());
+  };
+
+  for (;;) {
+    double now = now_seconds();
+    if (g_interrupts > 0 && !stopping) {
+      stopping = true;
+      std::fprintf(stderr, "sweep run: interrupted; asking %zu trainer(s) to checkpoint and stop\n", sup.live().size());
+      sup.preempt_all();
+    }
+    if (g_interrupts > 1 && !killed) {
+      killed = true;
+      std::fprintf(stderr, "sweep run: interrupted again; killing the trainers\n");
+      sup.kill_all();
+    }
+    if (!stopping && now - last_cancel_check > 1) {
+      last_cancel_check = now;
+      for (const auto& id : store.cancel_requests()) sup.cancel(id);
+    }
+    if (!stopping) {
+      runs = current_runs();  // `sweep cancel` and `sweep retry` change states between rounds
+      std::map<std::string, std::string> state_of;
+      for (const auto& r : runs) state_of[r.id] = r.state;
+      auto dep_done = [&](const std::string& id) {
+        auto it = state_of.find(id);
+        if (it != state_of.end()) return it->second == "done";
+        auto r = store.run(id);
+        return r && r->state == "done";
+      };
+      std::vector<const RunRecord*> ready;
+      for (const auto& r : runs) {
+        if (r.state != "pending" || sup.running(r.id) || not_before[r.id] > now) continue;
+        if (std::all_of(r.deps.begin(), r.deps.end(), dep_done)) ready.push_back(&r);
+      }
+      // Longest first: the sweep's makespan is bounded below by its longest run, so start those early.
+      std::stable_sort(ready.begin(), ready.end(),
+                       [](const RunRecord* a, const RunRecord* b) { return a->estimate > b->estimate; });
+      for (const RunRecord* r : ready) {
+        int slot = free_slot();
+        if (slot < 0) break;
+        nlohmann::json config = nlohmann::json::parse(r->config);
+        std::optional<std::string> init;
+        if (config["inputs"].contains("init_from")) init = store.artifact(config["inputs"]["init_from"]["run"], "weights");
+        sup.start(*r, runs_dir + "/" + r->id, trainer_run_file(config, cfg_name, spec_dir, init), "train", slot);
+      }
+    }
+    for (const auto& f : sup.poll(200)) {
+      std::string what = f.end.state == "ok" ? "done" : f.end.state + ": " + f.end.reason;
+      if (f.end.state == "failed" && f.end.run_state == "pending") {
+        auto r = store.run(f.run_id);
+        double delay = std::min(300.0, o.backoff_s * std::pow(2.0, std::max(0, (r ? r->failures : 1) - 1)));
+        not_before[f.run_id] = now_seconds() + delay;
+        what += "; retry in " + format_duration(delay);
+      }
+      if (f.end.state == "ok") work_done += estimate_of[f.run_id];
+      std::fprintf(stderr, "sweep run: %.8s attempt %d (slot %d, %s): %s\n", f.run_id.c_str(), f.number, f.slot,
+                   format_duration(f.seconds).c_str(), what.c_str());
+      runs = current_runs();
+    }
+    now = now_seconds();
+    if (now - last_flush > 0.5) {
+      sup.flush_progress();
+      last_flush = now;
+    }
+    if (now - last_line >= o.progress_every_s) {
+      print_line();
+      last_line = now;
+    }
+    if (!sup.live().empty()) continue;
+    if (stopping) break;
+    // A pending run can still start unless a dependency failed or was cancelled, directly or through
+    // another pending run that cannot start (computed to a fixpoint).
+    runs = current_runs();
+    std::map<std::string, std::string> state_of;
+    for (const auto& r : runs) state_of[r.id] = r.state;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& r : runs) {
+        if (state_of[r.id] != "pending") continue;
+        bool blocked = std::any_of(r.deps.begin(), r.deps.end(), [&](const std::string& d) {
+          auto it = state_of.find(d);
+          return it != state_of.end() && (it->second == "failed" || it->second == "cancelled" ||
+                                          it->second == "blocked");
+        });
+        if (blocked) {
+          state_of[r.id] = "blocked";
+          changed = true;
+        }
+      }
+    }
+    bool waiting = std::any_of(runs.begin(), runs.end(), [&](const RunRecord& r) { return state_of[r.id] == "pending"; });
+    if (!waiting) break;
+  }
+  sup.flush_progress();
+  runs = current_runs();
+  print_line();
+  SweepCounts c = count(runs);
+  if (stopping) {
+    std::fprintf(stderr, "sweep run: stopped; run it again to resume\n");
+    return 4;
+  }
+  if (c.done + c.cancelled == c.total) return 0;
+  std::fprintf(stderr, "sweep run: %d run(s) failed, %d cannot start (a dependency failed or was cancelled)\n",
+               c.failed, c.pending);
+  return 1;
+}
+
+}  // namespace ds

@@ -1,0 +1,31 @@
+// Translation of a stored run config into `sweep train`'s run-file schema.
+#include "scheduler/trainer_run_file.h"
+
+#include <filesystem>
+
+namespace ds {
+
+nlohmann::json trainer_run_file(const nlohmann::json& config, const std::string& cfg_name, const std::string& spec_dir,
+                                const std::optional<std::string>& init_weights) {
+  nlohmann::json out = {
+      {"cfg", cfg_name},
+      {"cfg_text", config.at("cfg").at("text")},
+      {"overrides", config.at("cfg").at("overrides")},
+      {"data", config.value("data", nlohmann::json::object())},
+      {"schedule", config.value("schedule", nlohmann::json::object())},
+      {"seed", config.value("seed", 0)},
+  };
+  for (const char* key : {"train", "val"}) {
+    if (!out["data"].contains(key) || !out["data"][key].is_string()) continue;
+    std::string p = out["data"][key];
+    if (!p.empty() && p[0] != '/') out["data"][key] = (std::filesystem::path(spec_dir) / p).lexically_normal().string();
+  }
+  const nlohmann::json& inputs = config.value("inputs", nlohmann::json::object());
+  if (inputs.contains("init_from")) {
+    out["init"] = {{"weights", init_weights.value_or("")}, {"partial", inputs["init_from"].value("partial", -1)}};
+  }
+  if (config.contains("test_hooks")) out["test_hooks"] = config["test_hooks"];
+  return out;
+}
+
+}  // namespace ds

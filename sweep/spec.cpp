@@ -1,0 +1,321 @@
+// Validating a sweep spec's JSON into a Spec: strict keys and types, references between switches,
+// stages and rows checked, every error pointing at the JSON path (and line:column) it concerns.
+#include "sweep/spec.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace ds {
+namespace {
+
+using nlohmann::json;
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "(none)" : out;
+}
+
+std::string type_name(const json& j) {
+  if (j.is_number_integer()) return "integer";
+  if (j.is_number()) return "number";
+  return j.type_name();
+}
+
+// Reads one value at a time, failing through Spec::fail so every message carries the path.
+class Reader {
+ public:
+  explicit Reader(const Spec& spec) : spec_(spec) {}
+
+  void object(const json& j, const std::string& path, const std::vector<std::string>& keys) const {
+    if (!j.is_object()) spec_.fail(path, "expected an object, got " + type_name(j));
+    for (const auto& [key, value] : j.items()) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end())
+        spec_.fail(json_child(path, key), "unknown key '" + key + "'; known: " + join(keys));
+    }
+  }
+  std::string string(const json& j, const std::string& path) const {
+    if (!j.is_string()) spec_.fail(path, "expected a string, got " + type_name(j));
+    return j.get<std::string>();
+  }
+  int integer(const json& j, const std::string& path, int min) const {
+    if (!j.is_number_integer()) spec_.fail(path, "expected an integer, got " + type_name(j));
+    auto v = j.get<long long>();
+    if (v < min || v > 1'000'000'000) spec_.fail(path, "expected an integer >= " + std::to_string(min));
+    return int(v);
+  }
+  std::vector<std::string> strings(const json& j, const std::string& path) const {
+    if (!j.is_array()) spec_.fail(path, "expected an array of strings, got " + type_name(j));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < j.size(); ++i) out.push_back(string(j[i], json_index(path, i)));
+    return out;
+  }
+  std::vector<Override> overrides(const json& j, const std::string& path) const {
+    auto texts = strings(j, path);
+    std::vector<Override> out;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      std::string where = json_index(path, i);
+      const std::string& t = texts[i];
+      auto eq = t.find('='), dot = t.find('.');
+      if (eq == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 >= eq)
+        spec_.fail(where, "override '" + t + "' must look like 'SECTION.key=value' (cfg: net, yolo, 3, ...), "
+                          "'data.key=value' or 'schedule.key=value'");
+      out.push_back({t, where});
+    }
+    return out;
+  }
+  // An object of scalar options (data, schedule).
+  json scalars(const json& j, const std::string& path) const {
+    if (!j.is_object()) spec_.fail(path, "expected an object, got " + type_name(j));
+    for (const auto& [key, value] : j.items()) {
+      if (!(value.is_primitive() && !value.is_null()))
+        spec_.fail(json_child(path, key), "expected a string, number or boolean, got " + type_name(value));
+    }
+    return j;
+  }
+  void known(const std::string& name, const std::vector<std::string>& names, const std::string& path,
+             const std::string& what) const {
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      spec_.fail(path, "unknown " + what + " '" + name + "'; known: " + join(names));
+  }
+
+ private:
+  const Spec& spec_;
+};
+
+std::string read_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(what + ": cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> stage_names(const Spec& spec) {
+  std::vector<std::string> out;
+  for (const auto& s : spec.stages) out.push_back(s.name);
+  return out;
+}
+
+void read_base(const Reader& r, const json& j, Spec& spec) {
+  r.object(j, "base", {"cfg", "overrides", "data", "schedule", "device", "test_hooks"});
+  if (!j.contains("cfg")) spec.fail("base", "missing key 'cfg' (the network .cfg, relative to the spec file)");
+  spec.cfg_path = r.string(j["cfg"], "base.cfg");
+  std::string full = spec.cfg_path.starts_with("/") ? spec.cfg_path : spec.dir + "/" + spec.cfg_path;
+  std::ifstream in(full, std::ios::binary);
+  if (!in) spec.fail("base.cfg", "cannot read the cfg '" + full + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  spec.cfg_text = ss.str();
+  if (j.contains("overrides")) spec.base_overrides = r.overrides(j["overrides"], "base.overrides");
+  if (j.contains("data")) spec.data = r.scalars(j["data"], "base.data");
+  if (j.contains("schedule")) spec.schedule = r.scalars(j["schedule"], "base.schedule");
+  if (j.contains("test_hooks")) {
+    if (!j["test_hooks"].is_object()) spec.fail("base.test_hooks", "expected an object");
+    spec.test_hooks = j["test_hooks"];
+  }
+  if (j.contains("device")) {
+    spec.device = r.string(j["device"], "base.device");
+    if (spec.device != "cpu" && spec.device != "cuda") spec.fail("base.device", "expected 'cpu' or 'cuda'");
+  }
+}
+
+void read_stages(const Reader& r, const json& j, Spec& spec) {
+  if (!j.is_array()) spec.fail("stages", "expected an array of stages, got " + type_name(j));
+  for (size_t i = 0; i < j.size(); ++i) {
+    std::string path = json_index("stages", i);
+    r.object(j[i], path, {"name", "after"});
+    if (!j[i].contains("name")) spec.fail(path, "missing key 'name'");
+    SpecStage st;
+    st.name = r.string(j[i]["name"], path + ".name");
+    for (const auto& s : spec.stages)
+      if (s.name == st.name) spec.fail(path + ".name", "duplicate stage '" + st.name + "'");
+    if (j[i].contains("after")) st.after = r.strings(j[i]["after"], path + ".after");
+    spec.stages.push_back(st);
+  }
+  auto names = stage_names(spec);
+  for (size_t i = 0; i < spec.stages.size(); ++i)
+    for (size_t k = 0; k < spec.stages[i].after.size(); ++k)
+      r.known(spec.stages[i].after[k], names, json_index(json_index("stages", i) + ".after", k), "stage");
+  // A cycle among stages would leave every stage in it waiting forever.
+  std::map<std::string, int> mark;  // 0 unvisited, 1 on the path, 2 finished
+  std::function<void(const SpecStage&, const std::string&)> visit = [&](const SpecStage& s, const std::string& via) {
+    if (mark[s.name] == 2) return;
+    if (mark[s.name] == 1) spec.fail("stages", "stage dependencies form a cycle through '" + s.name + "' (" + via + ")");
+    mark[s.name] = 1;
+    for (const auto& a : s.after)
+      for (const auto& t : spec.stages)
+        if (t.name == a) visit(t, via + " -> " + a);
+    mark[s.name] = 2;
+  };
+  for (const auto& s : spec.stages) visit(s, s.name);
+}
+
+void read_switch_list(const Reader& r, const json& j, const std::string& path, const Spec& spec,
+                      std::vector<std::string>& out) {
+  out = r.strings(j, path);
+  for (size_t i = 0; i < out.size(); ++i) r.known(out[i], spec.switch_names, json_index(path, i), "switch");
+}
+
+void read_row_fields(const Reader& r, const json& j, const std::string& path, Spec& spec, SpecRow& row) {
+  if (j.contains("stage")) {
+    row.stage = r.string(j["stage"], path + ".stage");
+    r.known(row.stage, stage_names(spec), path + ".stage", "stage");
+  } else {
+    row.stage = spec.stages.front().name;
+  }
+  if (j.contains("overrides")) row.overrides = r.overrides(j["overrides"], path + ".overrides");
+  if (j.contains("test_hooks")) {
+    if (!j["test_hooks"].is_object()) spec.fail(path + ".test_hooks", "expected an object");
+    row.test_hooks = j["test_hooks"];
+  }
+}
+
+SpecRow read_row(const Reader& r, const json& j, size_t index, Spec& spec) {
+  std::string path = json_index("rows", index);
+  r.object(j, path, {"name", "switches", "overrides", "paper", "stage", "init_from", "test_hooks"});
+  SpecRow row;
+  row.where = path;
+  row.label = j.contains("name") ? r.string(j["name"], path + ".name") : path;
+  if (j.contains("switches")) read_switch_list(r, j["switches"], path + ".switches", spec, row.switches);
+  read_row_fields(r, j, path, spec, row);
+  if (j.contains("paper")) {
+    const json& p = j["paper"];
+    r.object(p, path + ".paper", {"table", "row"});
+    if (!p.contains("table") || !p.contains("row")) spec.fail(path + ".paper", "needs both 'table' and 'row'");
+    row.paper = PaperRef{r.string(p["table"], path + ".paper.table"), r.integer(p["row"], path + ".paper.row", 0)};
+  }
+  if (j.contains("init_from")) {
+    const json& f = j["init_from"];
+    std::string fp = path + ".init_from";
+    r.object(f, fp, {"stage", "row", "partial"});
+    if (!f.contains("stage") || !f.contains("row")) spec.fail(fp, "needs 'stage' and 'row' (and optionally 'partial')");
+    InitFrom init;
+    init.stage = r.string(f["stage"], fp + ".stage");
+    r.known(init.stage, stage_names(spec), fp + ".stage", "stage");
+    init.row = r.integer(f["row"], fp + ".row", 0);
+    if (f.contains("partial")) init.partial = r.integer(f["partial"], fp + ".partial", 0);
+    row.init_from = init;
+  }
+  return row;
+}
+
+// A grid: the cartesian product of switch groups; each group lists alternatives, "" meaning "none".
+void read_grid(const Reader& r, const json& j, size_t index, Spec& spec) {
+  std::string path = json_index("grids", index);
+  r.object(j, path, {"name", "groups", "overrides", "stage", "test_hooks"});
+  if (!j.contains("groups")) spec.fail(path, "missing key 'groups' (a list of switch alternatives per axis)");
+  const json& g = j["groups"];
+  if (!g.is_array() || g.empty()) spec.fail(path + ".groups", "expected a non-empty array of arrays");
+  std::vector<std::vector<std::string>> groups;
+  for (size_t a = 0; a < g.size(); ++a) {
+    std::string gp = json_index(path + ".groups", a);
+    auto alts = r.strings(g[a], gp);
+    if (alts.empty()) spec.fail(gp, "a group needs at least one alternative");
+    for (size_t k = 0; k < alts.size(); ++k)
+      if (!alts[k].empty()) r.known(alts[k], spec.switch_names, json_index(gp, k), "switch");
+    groups.push_back(alts);
+  }
+  SpecRow proto;
+  proto.where = path;
+  std::string name = j.contains("name") ? r.string(j["name"], path + ".name") : path;
+  read_row_fields(r, j, path, spec, proto);
+  std::vector<size_t> pick(groups.size(), 0);
+  for (size_t n = 0;; ++n) {
+    SpecRow row = proto;
+    row.label = name + "#" + std::to_string(n);
+    for (size_t a = 0; a < groups.size(); ++a)
+      if (!groups[a][pick[a]].empty()) row.switches.push_back(groups[a][pick[a]]);
+    spec.rows.push_back(row);
+    size_t a = groups.size();  // the last group varies fastest
+    while (a > 0 && ++pick[a - 1] == groups[a - 1].size()) pick[--a] = 0;
+    if (a == 0) break;
+  }
+}
+
+}  // namespace
+
+void Spec::fail(const std::string& json_path, const std::string& message) const {
+  auto it = positions.of_path.find(json_path);
+  std::string where = path;
+  if (it != positions.of_path.end())
+    where += ":" + std::to_string(it->second.line) + ":" + std::to_string(it->second.column);
+  throw InputError(where + ": " + (json_path.empty() ? "" : json_path + ": ") + message);
+}
+
+Spec load_spec(const std::string& path) { return parse_spec(read_file(path, "sweep spec"), path); }
+
+Spec parse_spec(const std::string& text, const std::string& path) {
+  Spec spec;
+  spec.path = path;
+  spec.raw_text = text;
+  auto slash = path.rfind('/');
+  spec.dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    JsonPosition p = position_of_offset(text, e.byte > 0 ? e.byte - 1 : 0);
+    throw InputError(path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
+                     ": not valid JSON: " + e.what());
+  }
+  spec.positions = scan_json_positions(text);
+  if (!spec.positions.duplicate_key_path.empty())
+    spec.fail(spec.positions.duplicate_key_path, "duplicate key (JSON objects keep only one of them)");
+  Reader r(spec);
+  r.object(j, "", {"name", "description", "base", "switches", "rows", "grids", "seeds", "repeats", "stages"});
+  if (!j.contains("name")) spec.fail("", "missing key 'name'");
+  spec.name = r.string(j["name"], "name");
+  if (spec.name.empty()) spec.fail("name", "must not be empty");
+  if (j.contains("description")) spec.description = r.string(j["description"], "description");
+  if (!j.contains("base")) spec.fail("", "missing key 'base'");
+  read_base(r, j["base"], spec);
+  if (j.contains("stages")) read_stages(r, j["stages"], spec);
+  if (spec.stages.empty()) spec.stages.push_back({"main", {}});
+  if (j.contains("switches")) {
+    if (!j["switches"].is_object())
+      spec.fail("switches", "expected an object of NAME: [override, ...], got " + type_name(j["switches"]));
+    for (const auto& [name, value] : j["switches"].items()) {
+      spec.switch_names.push_back(name);
+      spec.switches[name] = r.overrides(value, json_child("switches", name));
+    }
+  }
+  if (j.contains("seeds")) {
+    const json& s = j["seeds"];
+    if (!s.is_array() || s.empty()) spec.fail("seeds", "expected a non-empty array of integers");
+    spec.seeds.clear();
+    for (size_t i = 0; i < s.size(); ++i) spec.seeds.push_back(r.integer(s[i], json_index("seeds", i), 0));
+  }
+  if (j.contains("repeats")) spec.repeats = r.integer(j["repeats"], "repeats", 1);
+  if (j.contains("rows")) {
+    if (!j["rows"].is_array()) spec.fail("rows", "expected an array of rows, got " + type_name(j["rows"]));
+    for (size_t i = 0; i < j["rows"].size(); ++i) spec.rows.push_back(read_row(r, j["rows"][i], i, spec));
+  }
+  spec.explicit_rows = spec.rows.size();
+  if (j.contains("grids")) {
+    if (!j["grids"].is_array()) spec.fail("grids", "expected an array of grids, got " + type_name(j["grids"]));
+    for (size_t i = 0; i < j["grids"].size(); ++i) read_grid(r, j["grids"][i], i, spec);
+  }
+  if (spec.rows.empty()) spec.fail("", "no runs: give 'rows' and/or 'grids'");
+  for (size_t i = 0; i < spec.explicit_rows; ++i) {
+    const SpecRow& row = spec.rows[i];
+    if (!row.init_from) continue;
+    std::string fp = row.where + ".init_from";
+    if (size_t(row.init_from->row) >= spec.explicit_rows)
+      spec.fail(fp + ".row", "row " + std::to_string(row.init_from->row) + " does not exist (the spec has " +
+                                 std::to_string(spec.explicit_rows) + " rows)");
+    if (int(i) == row.init_from->row) spec.fail(fp + ".row", "a row cannot start from its own weights");
+    const SpecRow& from = spec.rows[size_t(row.init_from->row)];
+    if (from.stage != row.init_from->stage)
+      spec.fail(fp + ".stage", "row " + std::to_string(row.init_from->row) + " belongs to stage '" + from.stage +
+                                   "', not '" + row.init_from->stage + "'");
+  }
+  return spec;
+}
+
+}  // namespace ds

@@ -1,0 +1,84 @@
+// A sweep spec (experiments/*.json, format in docs/spec.md): loading and validation. Every mistake is an
+// InputError naming the spec file, line:column and the JSON path of the offending value.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sweep/json_positions.h"
+
+namespace ds {
+
+// One override string ("yolo.scale_x_y=1.05", "data.jitter=0.3", "schedule.max_batches=500") and the JSON
+// path it came from, so that an override the cfg rejects can still be traced to the spec.
+struct Override {
+  std::string text;
+  std::string where;
+};
+
+struct PaperRef {
+  std::string table;  // "table4"
+  int row = -1;       // 0-based row of that table in paper/yolov4_tables.json
+};
+
+// "init_from": start from the final weights of another row's run (same seed and repeat), keeping the
+// first `partial` layers (-1: all).
+struct InitFrom {
+  std::string stage;
+  int row = -1;  // index into the spec's `rows`
+  int partial = -1;
+};
+
+struct SpecRow {
+  std::string label;      // the row's "name", else its JSON path
+  std::string where;      // JSON path: "rows[3]" or "grids[0]" (grid rows share their grid's path)
+  std::string stage;
+  std::vector<std::string> switches;
+  std::vector<Override> overrides;  // the row's own, applied after its switches'
+  std::optional<PaperRef> paper;
+  std::optional<InitFrom> init_from;
+  nlohmann::json test_hooks = nlohmann::json::object();  // merged over base.test_hooks
+};
+
+struct SpecStage {
+  std::string name;
+  std::vector<std::string> after;  // stages whose runs must all be done before this stage starts
+};
+
+struct Spec {
+  std::string path;      // as given
+  std::string dir;       // directory of the spec file ("." if none): relative paths are resolved from it
+  std::string raw_text;  // the file's bytes (stored with the sweep)
+  std::string name;
+  std::string description;
+
+  std::string cfg_path;  // base.cfg as written (relative to dir)
+  std::string cfg_text;  // bytes of the cfg file
+  std::vector<Override> base_overrides;
+  nlohmann::json data = nlohmann::json::object();
+  nlohmann::json schedule = nlohmann::json::object();
+  nlohmann::json test_hooks = nlohmann::json::object();
+  std::string device = "cpu";
+
+  std::vector<std::string> switch_names;  // sorted (nlohmann::json objects keep no order)
+  std::map<std::string, std::vector<Override>> switches;
+  std::vector<SpecRow> rows;  // explicit rows first (index = position in `rows`), then grid rows
+  size_t explicit_rows = 0;
+  std::vector<int> seeds = {0};
+  int repeats = 1;
+  std::vector<SpecStage> stages;  // never empty after loading: a spec without stages has one, "main"
+
+  JsonPositions positions;
+
+  // "PATH:LINE:COL: JSON_PATH: message" as an InputError.
+  [[noreturn]] void fail(const std::string& json_path, const std::string& message) const;
+};
+
+Spec load_spec(const std::string& path);
+// `path` names the text in messages and anchors relative paths.
+Spec parse_spec(const std::string& text, const std::string& path);
+
+}  // namespace ds

@@ -1,0 +1,149 @@
+// Spec parsing and expansion: every feature of tests/sweep/specs/features.json, and error messages that
+// carry the file, line:column and JSON path.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "core/util/error.h"
+#include "sweep/plan.h"
+#include "sweep/spec.h"
+#include "sweep_test_util.h"
+
+namespace ds {
+namespace {
+
+using test::sweep_fixture;
+
+const ResolvedRun& find(const Plan& plan, const std::string& label, int seed, int repeat) {
+  for (const auto& r : plan.runs)
+    if (r.row_label == label && r.seed == seed && r.repeat == repeat) return r;
+  throw std::runtime_error("no run " + label);
+}
+
+TEST(SpecParse, ReadsEveryFeature) {
+  Spec spec = load_spec(sweep_fixture("specs/features.json"));
+  EXPECT_EQ(spec.name, "features");
+  EXPECT_EQ(spec.switch_names, (std::vector<std::string>{"LONG", "M", "S"}));
+  ASSERT_EQ(spec.stages.size(), 2u);
+  EXPECT_EQ(spec.stages[1].after, std::vector<std::string>{"pretrain"});
+  EXPECT_EQ(spec.seeds, (std::vector<int>{1, 2}));
+  EXPECT_EQ(spec.repeats, 2);
+  EXPECT_EQ(spec.explicit_rows, 4u);
+  ASSERT_EQ(spec.rows.size(), 8u);  // 4 explicit + a 2x2 grid
+  EXPECT_EQ(spec.rows[4].switches, std::vector<std::string>{});
+  EXPECT_EQ(spec.rows[5].switches, std::vector<std::string>{"M"});
+  EXPECT_EQ(spec.rows[6].switches, std::vector<std::string>{"S"});
+  EXPECT_EQ(spec.rows[7].switches, (std::vector<std::string>{"S", "M"}));
+  ASSERT_TRUE(spec.rows[1].init_from);
+  EXPECT_EQ(spec.rows[1].init_from->partial, 1);
+  ASSERT_TRUE(spec.rows[2].paper);
+  EXPECT_EQ(spec.rows[2].paper->row, 1);
+  EXPECT_NE(spec.cfg_text.find("[yolo]"), std::string::npos);
+}
+
+TEST(SpecExpand, RowsSeedsRepeatsGridsAndDedup) {
+  Plan plan = expand_spec(load_spec(sweep_fixture("specs/features.json")));
+  // 8 rows x 2 seeds x 2 repeats, less the grid's (S) combination, which is the explicit row "S".
+  EXPECT_EQ(plan.runs.size(), 28u);
+  std::set<std::string> ids;
+  for (const auto& r : plan.runs) ids.insert(r.id);
+  EXPECT_EQ(ids.size(), plan.runs.size());
+}
+
+TEST(SpecExpand, OverridesLandInCfgDataAndSchedule) {
+  Plan plan = expand_spec(load_spec(sweep_fixture("specs/features.json")));
+  const ResolvedRun& r = find(plan, "S+M+LONG", 2, 1);
+  EXPECT_EQ(r.config["cfg"]["overrides"],
+            nlohmann::json({"net.batch=4", "yolo.scale_x_y=1.05", "net.mosaic=1", "yolo.iou_loss=ciou"}));
+  EXPECT_EQ(r.config["data"]["mosaic"], true);
+  EXPECT_EQ(r.config["data"]["jitter"], 0.3);
+  EXPECT_EQ(r.config["schedule"]["max_batches"], 40);
+  EXPECT_EQ(r.config["seed"], 2);
+  EXPECT_EQ(r.config["repeat"], 1);
+  EXPECT_DOUBLE_EQ(r.estimate, 40.0 * 4 * 32 * 32 / 1e6);
+  EXPECT_DOUBLE_EQ(find(plan, "classifier", 1, 0).estimate, 12.0 * 4 * 64 * 32 / 1e6);
+}
+
+TEST(SpecExpand, StagesAndInitFromBecomeDependencies) {
+  Plan plan = expand_spec(load_spec(sweep_fixture("specs/features.json")));
+  std::set<std::string> pretrain;
+  for (const auto& r : plan.runs)
+    if (r.stage == "pretrain") pretrain.insert(r.id);
+  EXPECT_EQ(pretrain.size(), 4u);
+  const ResolvedRun& base = find(plan, "baseline", 2, 1);
+  const ResolvedRun& cls = find(plan, "classifier", 2, 1);
+  EXPECT_EQ(base.config["inputs"]["init_from"]["run"], cls.id);
+  EXPECT_EQ(base.config["inputs"]["init_from"]["partial"], 1);
+  ASSERT_TRUE(base.paper);
+  EXPECT_EQ(base.paper->table, "table4");
+  for (const auto& r : plan.runs) {
+    if (r.stage != "detector") continue;
+    std::set<std::string> deps(r.deps.begin(), r.deps.end());
+    for (const auto& p : pretrain) EXPECT_TRUE(deps.count(p)) << r.row_label;
+  }
+  // Dependencies are listed before their dependants.
+  std::set<std::string> seen;
+  for (const auto& r : plan.runs) {
+    for (const auto& d : r.deps) EXPECT_TRUE(seen.count(d)) << r.row_label;
+    seen.insert(r.id);
+  }
+}
+
+TEST(SpecExpand, DeviceArgumentReplacesBaseDevice) {
+  Plan cpu = expand_spec(load_spec(sweep_fixture("specs/features.json")));
+  Plan cuda = expand_spec(load_spec(sweep_fixture("specs/features.json")), "cuda");
+  EXPECT_EQ(cuda.runs[0].config["device"], "cuda");
+  EXPECT_NE(cpu.runs[0].id, cuda.runs[0].id);
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    Spec spec = parse_spec(text, sweep_fixture("specs/inline.json"));
+    expand_spec(spec);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(SpecErrors, NameFileLineColumnAndJsonPath) {
+  std::string text =
+      "{\"name\": \"x\", \"base\": {\"cfg\": \"tiny.cfg\"},\n"
+      " \"switches\": {\"S\": [\"yolo.scale_x_y=1.05\"]},\n"
+      " \"rows\": [{}, {}, {},\n"
+      "   {\"switches\": [\"S\", \"XX\"]}]}";
+  std::string e = error_of(text);
+  EXPECT_NE(e.find("inline.json:4:23: rows[3].switches[1]: unknown switch 'XX'; known: S"), std::string::npos) << e;
+}
+
+TEST(SpecErrors, WrongTypesAndUnknownKeys) {
+  std::string base = R"("name": "x", "base": {"cfg": "tiny.cfg"})";
+  EXPECT_NE(error_of("{" + base + R"(, "rows": [{}], "repeats": "2"})").find("repeats: expected an integer, got string"),
+            std::string::npos);
+  EXPECT_NE(error_of("{" + base + R"(, "rows": [{"swiches": []}]})").find("rows[0].swiches: unknown key 'swiches'"),
+            std::string::npos);
+  EXPECT_NE(error_of("{" + base + R"(, "rows": [{"paper": {"table": "table4"}}]})").find("rows[0].paper: needs both"),
+            std::string::npos);
+  EXPECT_NE(error_of("{" + base + R"(, "rows": []})").find("no runs"), std::string::npos);
+  EXPECT_NE(error_of("{" + base + R"(, "rows": [{"overrides": ["convolutional.size=3", "route.layers=1"]}]})")
+                .find("rows[0].overrides[1]: "),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "device": "tpu"}, "rows": [{}]})")
+                .find("base.device: expected 'cpu' or 'cuda'"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "data": {"x": [1]}}, "rows": [{}]})")
+                .find("base.data.x: expected a string, number or boolean"),
+            std::string::npos);
+}
+
+TEST(SpecErrors, InitFromMustNameARowOfThatStage) {
+  std::string text = R"({"name": "x", "base": {"cfg": "tiny.cfg"},
+    "stages": [{"name": "a"}, {"name": "b", "after": ["a"]}],
+    "rows": [{"stage": "a"}, {"stage": "b", "init_from": {"stage": "b", "row": 0}}]})";
+  EXPECT_NE(error_of(text).find("rows[1].init_from.stage: row 0 belongs to stage 'a', not 'b'"), std::string::npos)
+      << error_of(text);
+}
+
+}  // namespace
+}  // namespace ds
