@@ -66,8 +66,12 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, const std::string& s
   if (c.train_list.empty()) throw InputError(source + ": $.data.train: required");
   if (j.contains("schedule")) {
     const auto& s = j.at("schedule");
-    check_keys(s, {"max_batches", "eval_every", "checkpoint_every"}, source, "$.schedule");
+    check_keys(s, {"max_batches", "eval_every", "checkpoint_every", "eval_images", "precise_bn"}, source,
+               "$.schedule");
     c.max_batches = member<int>(s, "max_batches", 0, source, "$.schedule");
+    // How the run is evaluated, settable from a sweep spec's schedule (the eval object below says the same).
+    c.max_val_images = member<int>(s, "eval_images", c.max_val_images, source, "$.schedule");
+    c.precise_bn_batches = member<int>(s, "precise_bn", c.precise_bn_batches, source, "$.schedule");
     c.eval_every = member<int>(s, "eval_every", 0, source, "$.schedule");
     c.checkpoint_every = member<int>(s, "checkpoint_every", c.checkpoint_every, source, "$.schedule");
   }

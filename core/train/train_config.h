@@ -29,7 +29,8 @@ struct TrainConfig {
   std::string out_dir;
 
   // Reads a run JSON ({"cfg": path or "cfg_text", "overrides": [...], "data": {"train","val","classes"},
-  // "schedule": {"max_batches","eval_every","checkpoint_every"}, "seed", "init": {"weights","partial"}}).
+  // "schedule": {"max_batches","eval_every","checkpoint_every","eval_images","precise_bn"}, "seed",
+  // "init": {"weights","partial"}, "eval": {"max_images","thresh","nms","precise_bn"}, "loader_threads"}).
   // Relative paths are resolved against the JSON file's folder. Errors name the JSON path.
   static TrainConfig from_json(const nlohmann::json& j, const std::string& source, const std::string& base_dir);
   nlohmann::json to_json() const;
