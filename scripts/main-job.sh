@@ -11,6 +11,6 @@ cmake --build "$build_dir" -j "$(nproc)" --target sweep
 sweep="$build_dir/sweep/sweep"
 out="${DARKSWEEP_OUT:-out}"
 mkdir -p "$out"
-[ -f "$out/synth/train.txt" ] || "$sweep" data synth --out "$out/synth" --train 2000 --val 200 --seed 1
+[ -f "$out/synth/train.txt" ] || "$sweep" data synth --out "$out/synth" --train 1000 --val 100 --seed 1
 "$sweep" run experiments/smoke/table4.json --db "$out/darksweep.db" "$@"
 "$sweep" report table4 --db "$out/darksweep.db" --format md

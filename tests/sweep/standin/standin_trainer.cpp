@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", weights}});
   emit({{"event", "done"},
         {"metrics",
-         {{"AP", 30.0 + double(seed % 10)},
+         {{"AP", 0.30 + 0.01 * double(seed % 10)},  // fractions in [0, 1], as the real trainer reports
           {"loss_sum", loss_sum},
           {"iterations", iterations},
           {"init_weights", init_weights}}}});
