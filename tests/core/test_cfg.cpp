@@ -4,19 +4,13 @@
 #include "core/cfg/cfg.h"
 #include "core/nn/net_options.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 using namespace ds;
+using ds::test::error_of;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 const char* kSmall =
     "# a comment\n"

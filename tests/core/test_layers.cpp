@@ -10,8 +10,10 @@
 #include "core/layers/yolo.h"
 #include "core/nn/gradcheck.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 using namespace ds;
+using ds::test::error_of;
 
 namespace {
 
@@ -19,14 +21,6 @@ constexpr double kTol = 1e-2;
 
 Shape img(int c, int h, int w) { return Shape{1, c, h, w}; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Builds `section` as the layer after `prev` (batch 2) and runs the gradient check.
 GradcheckResult check(const std::string& section, std::vector<Shape> prev, GradcheckOptions opt = {},
@@ -360,7 +354,7 @@ TEST(CpuLayers, YoloValidationErrorsNameFileAndLine) {
   auto build = [](const std::string& section, int channels) {
     return error_of([&] { LayerHarness::build(section, img(3, 8, 8), {img(channels, 3, 2)}, 1); });
   };
-  EXPECT_EQ(build(kYolo, 6), "(no error)");
+  EXPECT_EQ(build(kYolo, 6), "(no InputError)");
   std::string e = build(kYolo, 7);  // 1 anchor x (1 + 5) = 6 channels expected
   EXPECT_NE(e.find("gradcheck.cfg:9"), std::string::npos) << e;  // reported at classes=
   EXPECT_NE(e.find("filters=6"), std::string::npos) << e;

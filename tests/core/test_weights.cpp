@@ -9,8 +9,10 @@
 #include "core/nn/network.h"
 #include "core/nn/weights_io.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 using namespace ds;
+using ds::test::error_of;
 
 namespace {
 
@@ -37,14 +39,6 @@ std::vector<float> input_for(const Network& net, uint64_t seed) {
   return x;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

@@ -10,8 +10,10 @@
 
 #include "core/data/dataset.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 namespace fs = std::filesystem;
+using ds::test::error_of;
 using ds::BadLabelPolicy;
 using ds::Dataset;
 using ds::InputError;
@@ -44,14 +46,6 @@ class DatasetTest : public ::testing::Test {
   fs::path dir_;
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
