@@ -9,8 +9,10 @@ build_dir="${DARKSWEEP_BUILD_DIR:-build}"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target sweep
 sweep="$build_dir/sweep/sweep"
-out="${DARKSWEEP_OUT:-out}"
+out=out  # experiments/smoke/table4.json reads its data from out/synth
 mkdir -p "$out"
 [ -f "$out/synth/train.txt" ] || "$sweep" data synth --out "$out/synth" --train 1000 --val 100 --seed 1
 "$sweep" run experiments/smoke/table4.json --db "$out/darksweep.db" "$@"
-"$sweep" report table4 --db "$out/darksweep.db" --format md
+"$sweep" report table4 --db "$out/darksweep.db" --format md --digits 2 | tee "$out/table4.md"
+"$sweep" report table4 --db "$out/darksweep.db" --out "$out/table4.html"
+echo "table: $out/table4.md, page: $out/table4.html"
