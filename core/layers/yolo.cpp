@@ -139,7 +139,7 @@ void YoloLayer::forward(const ForwardArgs& a) {
       for (size_t i = 0; i < 2 * hw; ++i) p[i] = p[i] * s - 0.5f * (s - 1.f);  // darknet's scal_add_cpu
     }
   last_loss = {};
-  if (a.train && a.truths && a.out_delta)
+  if (a.truths && a.out_delta)  // training, or `sweep inspect --deltas` in inference mode
     last_loss = yolo_deltas(loss_params(), a.out, net_w, net_h, *a.truths, a.out_delta.data);
 }
 

@@ -57,7 +57,7 @@ struct YoloOptions {
 // Reads and validates every [yolo] option (no shape checks). Errors name file:line.
 YoloOptions parse_yolo_options(const CfgSection& s);
 
-// In training (ForwardArgs::truths given) forward also writes darknet's deltas into the layer's own
+// When ForwardArgs::truths are given (training) forward also writes darknet's deltas into the layer's own
 // delta (core/nn/yolo_loss.h) and keeps the loss terms in last_loss.
 class YoloLayer : public Layer {
  public:

@@ -45,8 +45,8 @@ class Network {
   // darknet's initialisation (each layer's init_params, in order).
   void init_params(Rng& rng);
 
-  // input: mini_batch x C x H x W, contiguous. In training mode the deltas are zeroed first and the
-  // loss layers ([yolo]) write their deltas from `truths` (one list per image) during the pass.
+  // input: mini_batch x C x H x W, contiguous. In training mode, or when `truths` (one list per image)
+  // are given, the deltas are zeroed first and the loss layers ([yolo]) write theirs during the pass.
   void forward(const float* input, bool train, Rng* rng = nullptr, int iteration = 0,
                const std::vector<std::vector<TruthBox>>* truths = nullptr, float rolling_momentum = 0.01f);
   // Back-propagates from the deltas the last layers hold, down to the first layer or a stopbackward.

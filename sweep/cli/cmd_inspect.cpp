@@ -2,6 +2,8 @@
 // outputs as .npy, so that darksweep's numbers can be compared with darknet's from outside.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "core/nn/network.h"
 #include "core/nn/weights_io.h"
@@ -11,9 +13,37 @@
 #include "sweep/cli/commands.h"
 
 namespace ds {
+namespace {
+
+// Label lines "image_index class cx cy w h" (normalised), as the darknet golden fixture's labels.txt.
+std::vector<std::vector<TruthBox>> read_indexed_labels(const std::string& path, int batch) {
+  std::ifstream f(path);
+  if (!f) throw InputError(path + ": cannot open labels");
+  std::vector<std::vector<TruthBox>> truths(static_cast<size_t>(batch));
+  std::string line;
+  for (int no = 1; std::getline(f, line); ++no) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::istringstream is(line);
+    int image = 0;
+    TruthBox t;
+    std::string rest;
+    if (!(is >> image >> t.cls >> t.x >> t.y >> t.w >> t.h) || (is >> rest))
+      throw InputError(at_location(path, no, "expected 'image_index class cx cy w h', got '" + line + "'"));
+    if (image < 0 || image >= batch)
+      throw InputError(at_location(path, no, "image index " + std::to_string(image) + " is outside the input's batch 0.." +
+                                                 std::to_string(batch - 1)));
+    if (t.x < 0 || t.x > 1 || t.y < 0 || t.y > 1 || t.w <= 0 || t.w > 1 || t.h <= 0 || t.h > 1)
+      throw InputError(at_location(path, no, "box coordinates must be normalised to (0, 1]"));
+    truths[size_t(image)].push_back(t);
+  }
+  return truths;
+}
+
+}  // namespace
 
 int cmd_inspect(const Argv& argv) {
-  Args args("inspect", argv, {"cfg", "weights", "input", "layers", "out", "save-weights", "seed"});
+  Args args("inspect", argv, {"cfg", "weights", "input", "layers", "out", "save-weights", "seed", "labels"},
+            {"deltas", "train-bn"});
   const std::string cfg_path = args.require("cfg");
   Cfg cfg = parse_cfg_file(cfg_path);
   const std::string input_path = args.require("input");
@@ -41,7 +71,14 @@ int cmd_inspect(const Argv& argv) {
       throw InputError("sweep inspect: --layers " + std::to_string(i) + " is not a layer of " + cfg_path + " (0.." +
                        std::to_string(net.num_layers() - 1) + ")");
 
-  net.forward(x.data.data(), /*train=*/false);
+  // --deltas: each [yolo] layer's delta for the truths of --labels (darknet label lines with an image index
+  // first: "image class cx cy w h"), with batch norm on rolling statistics, or on the batch's with --train-bn.
+  const bool deltas = args.has("deltas");
+  if (deltas && !args.has("labels")) throw InputError("sweep inspect: --deltas needs --labels L.txt");
+  std::vector<std::vector<TruthBox>> truths;
+  if (deltas) truths = read_indexed_labels(args.get("labels", ""), int(x.shape[0]));
+  Rng rng(0);
+  net.forward(x.data.data(), args.has("train-bn"), &rng, 0, deltas ? &truths : nullptr);
   const std::string out = args.require("out");
   std::filesystem::create_directories(out);
   for (int i : layers) {
@@ -50,7 +87,16 @@ int cmd_inspect(const Argv& argv) {
     std::snprintf(name, sizeof name, "/layer_%03d.npy", i);
     write_npy(out + name, {size_t(t.shape.n), size_t(t.shape.c), size_t(t.shape.h), size_t(t.shape.w)}, t.data);
   }
-  std::printf("wrote %zu layer outputs to %s\n", layers.size(), out.c_str());
+  size_t written = 0;
+  for (size_t i = 0; deltas && i < net.num_layers(); ++i) {
+    if (net.layer(i).type() != "yolo") continue;
+    Tensor d = net.delta(i);
+    char name[32];
+    std::snprintf(name, sizeof name, "/delta_%03zu.npy", i);
+    write_npy(out + name, {size_t(d.shape.n), size_t(d.shape.c), size_t(d.shape.h), size_t(d.shape.w)}, d.data);
+    written++;
+  }
+  std::printf("wrote %zu layer outputs and %zu [yolo] deltas to %s\n", layers.size(), written, out.c_str());
   return kExitOk;
 }
 

@@ -52,6 +52,27 @@ TEST(E2eInspect, DumpsLayersThatMatchDarknet) {
   std::filesystem::remove_all(out);
 }
 
+TEST(E2eInspect, YoloDeltasMatchDarknetInBothBatchNormModes) {
+  for (const std::string mode : {"deltas_inference_bn", "deltas_train_bn"}) {
+    std::string out = temp_dir(mode);
+    auto r = run_command(kSweep + " inspect --cfg " + kGolden + "/tinycsp.cfg --weights " + kGolden +
+                         "/tinycsp.weights --input " + kGolden + "/input.npy --layers 14,19 --labels " + kGolden +
+                         "/labels.txt --deltas --out " + out + (mode == "deltas_train_bn" ? " --train-bn" : ""));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    for (const char* name : {"delta_014.npy", "delta_019.npy", "layer_014.npy", "layer_019.npy"}) {
+      ds::NpyArray got = ds::read_npy(out + "/" + name), want = ds::read_npy(kGolden + "/" + mode + "/" + name);
+      ASSERT_EQ(got.shape, want.shape) << mode << " " << name;
+      double num = 0, den = 0;
+      for (size_t i = 0; i < got.data.size(); ++i) {
+        num += double(got.data[i] - want.data[i]) * (got.data[i] - want.data[i]);
+        den += double(want.data[i]) * want.data[i];
+      }
+      EXPECT_LE(std::sqrt(num / den), 1e-3) << mode << " " << name;
+    }
+    std::filesystem::remove_all(out);
+  }
+}
+
 TEST(E2eInspect, InitialisedWeightsRoundTripThroughTheCli) {
   std::string out = temp_dir("init");
   std::string base = kSweep + " inspect --cfg " + kGolden + "/tinycsp.cfg --input " + kGolden + "/input.npy --layers 19";
