@@ -52,6 +52,7 @@ AttemptEnd classify_attempt(const ExitFacts& f) {
     return end;
   }
   if (f.timed_out) return failure("timeout after " + std::to_string(int(f.timeout_s)) + " s", true);
+  if (f.hung) return failure("hung: no progress for " + std::to_string(int(f.heartbeat_s)) + " s (--heartbeat)", true);
   // A preempted trainer checkpointed and exits 4; one we stopped may also die of the signal itself.
   if ((exited && code == kExitPreempted) || (f.preempting && !exited)) {
     end.state = "preempted";

@@ -12,6 +12,8 @@ struct ExitFacts {
   bool saw_done = false;     // a {"event":"done"} line arrived
   bool timed_out = false;    // the coordinator killed it for running past --timeout
   double timeout_s = 0;
+  bool hung = false;         // the coordinator killed it for printing no progress for --heartbeat seconds
+  double heartbeat_s = 0;
   bool preempting = false;   // the coordinator asked it to stop (SIGINT/SIGTERM to `sweep run`)
   bool cancelling = false;   // `sweep cancel` asked it to stop
   int failures_before = 0;   // failed attempts of this run since it was queued

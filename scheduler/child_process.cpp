@@ -2,11 +2,13 @@
 #include "scheduler/child_process.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -48,8 +50,16 @@ Child spawn_child(const SpawnSpec& spec) {
     fail("open", spec.log_path);
   }
   pid_t parent = ::getpid();
+  // Signals stay blocked from before fork until the child has reset what it inherited: a SIGTERM sent to
+  // the new group early must not be lost to the parent's handler or to an ignored disposition (MPI
+  // workers ignore SIGTERM, and an ignored signal stays ignored across exec). It waits, pending, and
+  // then stops the child by its default action.
+  sigset_t all, before;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
   pid_t pid = ::fork();
   if (pid < 0) {
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
     ::close(progress_fd);
     ::close(log_fd);
     fail("fork", spec.argv[0]);
@@ -58,10 +68,13 @@ Child spawn_child(const SpawnSpec& spec) {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(126);  // the coordinator died before prctl took effect
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD}) ::sigaction(sig, &dfl, nullptr);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
     ::dup2(progress_fd, 1);  // `sweep train` prints its JSON lines on stdout
     ::dup2(log_fd, 2);
     if (progress_fd == kProgressFd) {
@@ -76,9 +89,23 @@ Child spawn_child(const SpawnSpec& spec) {
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also in the parent, so signal_group works even before the child ran
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   ::close(progress_fd);
   ::close(log_fd);
   return Child{pid};
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string self_executable() {
+  char buf[PATH_MAX] = {};
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("readlink /proc/self/exe failed");
+  return std::string(buf, size_t(n));
 }
 
 void signal_group(pid_t pid, int sig) {

@@ -33,6 +33,9 @@ void signal_group(pid_t pid, int sig);
 // Non-blocking reap: true with the wait status when the child has ended.
 bool reap_child(pid_t pid, int& status);
 
+std::string host_name();
+std::string self_executable();  // this program's path (/proc/self/exe)
+
 // Appends to `buffer` what `path` holds beyond `offset`, advancing `offset` (a missing file reads as empty).
 void read_new_bytes(const std::string& path, long long& offset, std::string& buffer);
 

@@ -1,90 +1,55 @@
-// Child supervision for the local scheduler and `sweep reproduce`.
+// Child supervision for the local and MPI schedulers and `sweep reproduce`.
 #include "scheduler/supervisor.h"
 
-#include <poll.h>
 #include <signal.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <climits>
 #include <cstdio>
-#include <filesystem>
 
-#include "core/util/atomic_file.h"
 #include "scheduler/attempt_outcome.h"
 #include "scheduler/progress_event.h"
 
 namespace ds {
 
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
-
-std::string self_executable() {
-  char buf[PATH_MAX] = {};
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw std::runtime_error("readlink /proc/self/exe failed");
-  return std::string(buf, size_t(n));
-}
-
-Supervisor::Supervisor(Store& store, SupervisorOptions options)
-    : store_(store), options_(std::move(options)), host_(host_name()) {}
+Supervisor::Supervisor(Store& store, ChildHost& host, SupervisorOptions options)
+    : store_(store), host_(host), options_(std::move(options)) {}
 
 bool Supervisor::running(const std::string& run_id) const {
-  for (const auto& [pid, a] : live_)
+  for (const auto& [id, a] : live_)
     if (a.run.id == run_id) return true;
   return false;
 }
 
 void Supervisor::start(const RunRecord& run, const std::string& run_dir, const nlohmann::json& run_json,
                        const std::string& purpose, int slot) {
-  std::filesystem::create_directories(run_dir);
-  std::string gpu = options_.device == "cuda" ? std::to_string(slot) : "";
-  auto attempt = store_.begin_attempt(run.id, purpose, host_, slot, gpu, run_dir);
-  write_file_atomically(run_dir + "/run.json", run_json.dump(2) + "\n");
+  const Placement& place = host_.slots().at(size_t(slot));
+  std::string gpu = options_.device == "cuda" ? place.gpu : "";
+  auto attempt = store_.begin_attempt(run.id, purpose, {place.host, place.rank, place.slot, gpu}, run_dir);
+  LaunchRequest request;
+  request.attempt_id = attempt.id;
+  request.slot = slot;
+  request.run_dir = run_dir;
+  request.run_json = run_json.dump(2) + "\n";
   // A marker opens this attempt's section of the progress file; the leading newline ends any line a
   // killed trainer left unfinished.
-  std::string progress_path = run_dir + "/progress.jsonl";
-  {
-    std::string marker = "\n" + nlohmann::json{{"event", "attempt"}, {"attempt", attempt.number},
-                                               {"attempt_id", attempt.id}}.dump() + "\n";
-    FILE* f = std::fopen(progress_path.c_str(), "a");
-    if (!f || std::fwrite(marker.data(), 1, marker.size(), f) != marker.size() || std::fclose(f) != 0)
-      throw std::runtime_error("cannot append to " + progress_path);
-  }
-  SpawnSpec spec;
-  spec.argv = {options_.trainer, "train", "--run", run_dir + "/run.json", "--out", run_dir};
-  spec.env = {"DS_PROGRESS_FD=" + std::to_string(kProgressFd), "DS_RUN_ID=" + run.id,
-              "DS_ATTEMPT=" + std::to_string(attempt.number), "DS_SLOT=" + std::to_string(slot),
-              "CUDA_VISIBLE_DEVICES=" + gpu};
-  spec.log_path = attempt.log_path;
-  spec.progress_path = progress_path;
-  Child child;
-  try {
-    child = spawn_child(spec);
-  } catch (const std::exception& e) {
-    AttemptEnd end;
-    end.state = "failed";
-    end.reason = std::string("could not start the trainer: ") + e.what();
-    end.run_state = purpose == "train" ? "failed" : "";
-    store_.finish_attempt(attempt.id, end, {});
-    throw;
-  }
-  store_.set_attempt_pid(attempt.id, child.pid);
+  request.marker = "\n" + nlohmann::json{{"event", "attempt"}, {"attempt", attempt.number},
+                                         {"attempt_id", attempt.id}}.dump() + "\n";
+  request.spawn.argv = {options_.trainer, "train", "--run", run_dir + "/run.json", "--out", run_dir};
+  request.spawn.env = {"DS_PROGRESS_FD=" + std::to_string(kProgressFd), "DS_RUN_ID=" + run.id,
+                       "DS_ATTEMPT=" + std::to_string(attempt.number), "DS_SLOT=" + std::to_string(slot),
+                       "CUDA_VISIBLE_DEVICES=" + gpu};
+  request.spawn.log_path = attempt.log_path;
+  request.spawn.progress_path = run_dir + "/progress.jsonl";
   LiveAttempt a;
   a.run = run;
   a.purpose = purpose;
   a.attempt_id = attempt.id;
   a.number = attempt.number;
-  a.slot = slot;
+  a.place = place;
   a.run_dir = run_dir;
   a.log_path = attempt.log_path;
-  a.child = child;
-  a.progress_path = progress_path;
-  a.started = now_seconds();
-  live_[child.pid] = std::move(a);
+  a.started = a.last_output = now_seconds();
+  live_[attempt.id] = std::move(a);
+  host_.launch(request);
 }
 
 void Supervisor::consume_lines(LiveAttempt& a) {
@@ -127,7 +92,7 @@ void Supervisor::consume_lines(LiveAttempt& a) {
 
 void Supervisor::flush_progress() {
   std::vector<Store::Progress> latest;
-  for (auto& [pid, a] : live_) {
+  for (auto& [id, a] : live_) {
     if (!a.progress_dirty) continue;
     latest.push_back({a.attempt_id, a.iteration, a.max_iterations, a.loss});
     a.progress_dirty = false;
@@ -136,9 +101,20 @@ void Supervisor::flush_progress() {
   rows_.clear();
 }
 
+FinishedAttempt Supervisor::finished_record(const LiveAttempt& a, const AttemptEnd& end) const {
+  FinishedAttempt f;
+  f.run_id = a.run.id;
+  f.attempt_id = a.attempt_id;
+  f.number = a.number;
+  f.place = a.place;
+  f.end = end;
+  f.metrics = a.done_metrics;
+  f.seconds = now_seconds() - a.started;
+  return f;
+}
+
 FinishedAttempt Supervisor::finish(LiveAttempt& a, int status) {
-  read_new_bytes(a.progress_path, a.offset, a.buffer);  // the last lines before exit
-  a.buffer += "\n";
+  a.buffer += "\n";  // a last line without its newline still counts
   consume_lines(a);
   // Metrics first: the attempt's end must never be visible without the progress that preceded it.
   flush_progress();
@@ -147,6 +123,8 @@ FinishedAttempt Supervisor::finish(LiveAttempt& a, int status) {
   facts.saw_done = a.saw_done;
   facts.timed_out = a.timed_out;
   facts.timeout_s = options_.timeout_s;
+  facts.hung = a.hung;
+  facts.heartbeat_s = options_.heartbeat_s;
   facts.preempting = a.preempting;
   facts.cancelling = a.cancelling;
   facts.failures_before = a.run.failures;
@@ -160,56 +138,71 @@ FinishedAttempt Supervisor::finish(LiveAttempt& a, int status) {
   }
   std::vector<Artifact> artifacts = a.purpose == "train" ? a.artifacts : std::vector<Artifact>{};
   store_.finish_attempt(a.attempt_id, end, artifacts);
-  FinishedAttempt f;
-  f.run_id = a.run.id;
-  f.attempt_id = a.attempt_id;
-  f.number = a.number;
-  f.slot = a.slot;
-  f.end = end;
-  f.metrics = a.done_metrics;
-  f.seconds = now_seconds() - a.started;
-  return f;
+  return finished_record(a, end);
+}
+
+FinishedAttempt Supervisor::finish_unstarted(LiveAttempt& a, const std::string& error) {
+  AttemptEnd end;
+  end.state = "failed";
+  end.reason = "could not start the trainer: " + error;
+  end.run_state = a.purpose == "train" ? "failed" : "";
+  end.count_failure = a.purpose == "train";
+  store_.finish_attempt(a.attempt_id, end, {});
+  return finished_record(a, end);
 }
 
 std::vector<FinishedAttempt> Supervisor::poll(int wait_ms) {
-  // A plain sleep that a signal to the coordinator cuts short (no SA_RESTART).
-  if (wait_ms > 0) ::poll(nullptr, 0, wait_ms);
-  for (auto& [pid, a] : live_) {
-    read_new_bytes(a.progress_path, a.offset, a.buffer);
-    consume_lines(a);
-  }
-  double now = now_seconds();
   std::vector<FinishedAttempt> done;
-  for (auto it = live_.begin(); it != live_.end();) {
+  double now = now_seconds();
+  for (auto& ev : host_.poll(wait_ms)) {
+    auto it = live_.find(ev.attempt_id);
+    if (it == live_.end()) continue;
     LiveAttempt& a = it->second;
-    if (options_.timeout_s > 0 && !a.timed_out && !a.preempting && !a.cancelling &&
-        now - a.started > options_.timeout_s) {
+    switch (ev.kind) {
+      case HostEvent::Kind::started:
+        a.pid = ev.pid;
+        store_.set_attempt_pid(a.attempt_id, ev.pid);
+        break;
+      case HostEvent::Kind::output:
+        a.buffer += ev.text;
+        a.last_output = now;
+        consume_lines(a);
+        break;
+      case HostEvent::Kind::ended:
+        done.push_back(finish(a, ev.wait_status));
+        live_.erase(it);
+        break;
+      case HostEvent::Kind::launch_failed:
+        done.push_back(finish_unstarted(a, ev.text));
+        live_.erase(it);
+        break;
+    }
+  }
+  now = now_seconds();
+  for (auto& [id, a] : live_) {
+    bool stopping = a.timed_out || a.hung || a.preempting || a.cancelling;
+    if (!stopping && options_.timeout_s > 0 && now - a.started > options_.timeout_s) {
       a.timed_out = true;
+      stop(a);
+    } else if (!stopping && options_.heartbeat_s > 0 && now - a.last_output > options_.heartbeat_s) {
+      a.hung = true;
       stop(a);
     }
     if (a.kill_at > 0 && now >= a.kill_at) {
-      signal_group(a.child.pid, SIGKILL);
+      host_.signal(id, SIGKILL);
       a.kill_at = 0;
-    }
-    int status = 0;
-    if (reap_child(a.child.pid, status)) {
-      signal_group(a.child.pid, SIGKILL);  // anything the trainer left behind in its group
-      done.push_back(finish(a, status));
-      it = live_.erase(it);
-    } else {
-      ++it;
     }
   }
   return done;
 }
 
 void Supervisor::stop(LiveAttempt& a) {
-  signal_group(a.child.pid, SIGTERM);
+  host_.signal(a.attempt_id, SIGTERM);
   if (a.kill_at == 0) a.kill_at = now_seconds() + options_.kill_grace_s;
 }
 
 void Supervisor::preempt_all() {
-  for (auto& [pid, a] : live_) {
+  for (auto& [id, a] : live_) {
     if (a.preempting) continue;
     a.preempting = true;
     stop(a);
@@ -217,14 +210,14 @@ void Supervisor::preempt_all() {
 }
 
 void Supervisor::kill_all() {
-  for (auto& [pid, a] : live_) {
+  for (auto& [id, a] : live_) {
     a.preempting = true;
-    signal_group(pid, SIGKILL);
+    host_.signal(id, SIGKILL);
   }
 }
 
 void Supervisor::cancel(const std::string& run_id) {
-  for (auto& [pid, a] : live_) {
+  for (auto& [id, a] : live_) {
     if (a.run.id != run_id || a.cancelling) continue;
     a.cancelling = true;
     stop(a);

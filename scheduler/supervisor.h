@@ -1,8 +1,7 @@
-// Supervision of running trainer attempts: start one per slot, read their progress, enforce timeouts,
-// stop them on request, and record every attempt's start, progress and end in the store.
+// Supervision of running trainer attempts: start one per slot on a ChildHost, read their progress,
+// enforce timeouts and heartbeats, stop them on request, and record every attempt's start, progress and
+// end in the store. The same code supervises local children and the children of MPI worker ranks.
 #pragma once
-#include <sys/types.h>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -10,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scheduler/child_process.h"
+#include "scheduler/child_host.h"
 #include "sweep/store.h"
 
 namespace ds {
@@ -18,6 +17,7 @@ namespace ds {
 struct SupervisorOptions {
   std::string trainer;        // executable run as `TRAINER train --run RUN_DIR/run.json --out RUN_DIR`
   double timeout_s = 0;       // per attempt; 0: none
+  double heartbeat_s = 0;     // no progress output for this long: the attempt is stopped as hung; 0: off
   double kill_grace_s = 30;   // SIGTERM -> SIGKILL delay
   int retries = 2;            // failed attempts allowed beyond the first
   std::string device = "cpu";
@@ -28,16 +28,14 @@ struct LiveAttempt {
   std::string purpose;  // train | reproduce
   int64_t attempt_id = 0;
   int number = 0;
-  int slot = -1;
+  Placement place;
   std::string run_dir, log_path;
-  Child child;
-  std::string progress_path;  // RUN_DIR/progress.jsonl, shared by all attempts of the run
-  long long offset = 0;       // read position in it (from 0: earlier attempts' lines re-import idempotently)
-  std::string buffer;
+  int64_t pid = 0;            // 0 until the host reports the start
+  std::string buffer;         // progress bytes not yet split into lines
   int64_t line_attempt = 0;   // attempt id of the section being read (set by the coordinator's marker lines)
-  double started = 0;
+  double started = 0, last_output = 0;
   double kill_at = 0;  // when SIGKILL follows an earlier SIGTERM; 0: none pending
-  bool timed_out = false, preempting = false, cancelling = false;
+  bool timed_out = false, hung = false, preempting = false, cancelling = false;
   // Progress.
   int64_t iteration = 0, max_iterations = 0;
   std::optional<double> loss;
@@ -51,7 +49,7 @@ struct FinishedAttempt {
   std::string run_id;
   int64_t attempt_id = 0;
   int number = 0;
-  int slot = -1;
+  Placement place;
   AttemptEnd end;
   nlohmann::json metrics;  // the done event's metrics ({} when none)
   double seconds = 0;
@@ -59,13 +57,14 @@ struct FinishedAttempt {
 
 class Supervisor {
  public:
-  Supervisor(Store& store, SupervisorOptions options);
+  Supervisor(Store& store, ChildHost& host, SupervisorOptions options);
 
-  // Records a new attempt, writes RUN_DIR/run.json (`run_json`, see trainer_run_file.h) and starts the trainer.
+  // Records a new attempt on slot `slot` of the host and has the host write RUN_DIR/run.json (`run_json`,
+  // see trainer_run_file.h) and start the trainer.
   void start(const RunRecord& run, const std::string& run_dir, const nlohmann::json& run_json,
              const std::string& purpose, int slot);
-  // Reads progress for up to `wait_ms`, enforces timeouts and kill deadlines, reaps ended children and
-  // records their attempts. Returns the attempts that ended.
+  // Handles the host's events for up to `wait_ms`, enforces timeouts, heartbeats and kill deadlines, and
+  // records ended attempts. Returns the attempts that ended.
   std::vector<FinishedAttempt> poll(int wait_ms);
   // Writes buffered metric rows and latest progress in one transaction.
   void flush_progress();
@@ -75,22 +74,22 @@ class Supervisor {
   void kill_all();
   void cancel(const std::string& run_id);
 
-  const std::map<pid_t, LiveAttempt>& live() const { return live_; }
+  const std::map<int64_t, LiveAttempt>& live() const { return live_; }  // by attempt id
   bool running(const std::string& run_id) const;
+  const std::vector<Placement>& slots() const { return host_.slots(); }
 
  private:
   Store& store_;
+  ChildHost& host_;
   SupervisorOptions options_;
-  std::string host_;
-  std::map<pid_t, LiveAttempt> live_;
+  std::map<int64_t, LiveAttempt> live_;
   std::vector<MetricRow> rows_;
 
   void consume_lines(LiveAttempt& a);
   FinishedAttempt finish(LiveAttempt& a, int status);
+  FinishedAttempt finish_unstarted(LiveAttempt& a, const std::string& error);
+  FinishedAttempt finished_record(const LiveAttempt& a, const AttemptEnd& end) const;
   void stop(LiveAttempt& a);
 };
-
-std::string host_name();
-std::string self_executable();
 
 }  // namespace ds

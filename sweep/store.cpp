@@ -299,18 +299,18 @@ int Store::requeue(const std::vector<std::string>& ids) {
   return n;
 }
 
-Store::NewAttempt Store::begin_attempt(const std::string& run, const std::string& purpose, const std::string& host,
-                                       int slot, const std::string& gpu, const std::string& log_dir) {
+Store::NewAttempt Store::begin_attempt(const std::string& run, const std::string& purpose, const AttemptPlace& place,
+                                       const std::string& log_dir) {
   Transaction txn(*db_);
   Stmt next(*db_, "SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE run = ?1");
   next.bind(1, run).step();
   int number = int(next.int64(0));
   std::string log_path = log_dir + "/attempt-" + std::to_string(number) + ".log";
   Stmt add(*db_,
-           "INSERT INTO attempts(run, number, purpose, state, host, slot, gpu, start, log_path, last_seen) "
-           "VALUES(?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?7)");
-  add.bind(1, run).bind(2, number).bind(3, purpose).bind(4, host).bind(5, slot).bind(6, gpu);
-  add.bind(7, now_seconds()).bind(8, log_path).run();
+           "INSERT INTO attempts(run, number, purpose, state, host, slot, gpu, start, log_path, last_seen, rank) "
+           "VALUES(?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?7, ?9)");
+  add.bind(1, run).bind(2, number).bind(3, purpose).bind(4, place.host).bind(5, place.slot).bind(6, place.gpu);
+  add.bind(7, now_seconds()).bind(8, log_path).bind(9, place.rank).run();
   int64_t id = db_->last_insert_rowid();
   if (purpose == "train") {
     Stmt mark(*db_, "UPDATE runs SET state = 'running', updated = ?2 WHERE id = ?1");

@@ -62,6 +62,14 @@ struct AttemptEnd {
   std::optional<std::string> result_json;  // stored as the run's result when set
 };
 
+// Where an attempt runs.
+struct AttemptPlace {
+  std::string host;
+  int rank = 0;   // MPI rank (0 in a local sweep)
+  int slot = -1;
+  std::string gpu;  // CUDA_VISIBLE_DEVICES of the trainer ("" on the CPU)
+};
+
 struct Artifact {
   std::string kind, path;
 };
@@ -100,8 +108,8 @@ class Store {
     int number = 0;
     std::string log_path;
   };
-  NewAttempt begin_attempt(const std::string& run, const std::string& purpose, const std::string& host, int slot,
-                           const std::string& gpu, const std::string& log_dir);
+  NewAttempt begin_attempt(const std::string& run, const std::string& purpose, const AttemptPlace& place,
+                           const std::string& log_dir);
   void set_attempt_pid(int64_t attempt, int64_t pid);
   void finish_attempt(int64_t attempt, const AttemptEnd& end, const std::vector<Artifact>& artifacts);
   // One transaction for a batch of progress: metric rows (a re-done iteration replaces the earlier one,

@@ -1,13 +1,14 @@
 // `sweep reproduce RUN`: re-train a stored run from its stored config into a fresh directory, as a new
 // attempt of that run, and print the stored metrics next to the new ones.
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "core/util/error.h"
 #include "scheduler/coordinator_lock.h"
-#include "scheduler/local_scheduler.h"
+#include "scheduler/coordinator.h"
 #include "scheduler/supervisor.h"
 #include "scheduler/trainer_run_file.h"
 #include "sweep/cli/args.h"
@@ -44,7 +45,8 @@ int cmd_reproduce(const Argv& argv) {
   if (config["inputs"].contains("init_from")) init = store.artifact(config["inputs"]["init_from"]["run"], "weights");
   nlohmann::json run_json = trainer_run_file(config, "run.cfg", spec_dir, init);
 
-  Supervisor sup(store, so);
+  LocalChildHost host(local_placements(1, make_gpu_binding("", 0, std::getenv("CUDA_VISIBLE_DEVICES"))));
+  Supervisor sup(store, host, so);
   sup.start(run, dir, run_json, "reproduce", 0);
   std::fprintf(stderr, "sweep reproduce: re-training %s in %s\n", run.id.c_str(), dir.c_str());
   std::vector<FinishedAttempt> finished;

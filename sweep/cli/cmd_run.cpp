@@ -1,6 +1,8 @@
-// `sweep run SPEC`: argument checking for the local coordinator (scheduler/local_scheduler.h).
+// `sweep run SPEC`: argument checking, then the local coordinator or, under mpirun, the MPI one
+// (scheduler/coordinator.h, scheduler/mpi_sweep.h).
 #include "core/util/error.h"
-#include "scheduler/local_scheduler.h"
+#include "scheduler/coordinator.h"
+#include "scheduler/mpi_sweep.h"
 #include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
 
@@ -8,21 +10,25 @@ namespace ds {
 
 int cmd_run(const Argv& argv) {
   Args args("run", argv,
-            {"slots", "device", "db", "retries", "trainer", "timeout", "backoff", "kill-grace", "progress-every",
-             "runs-dir"},
-            {"force"});
+            {"slots", "device", "db", "retries", "trainer", "timeout", "heartbeat", "backoff", "kill-grace",
+             "progress-every", "runs-dir", "gpu-map", "gpus-per-node"},
+            {"force", "coordinator-only"});
   if (args.positional().size() != 1)
     throw InputError("sweep run: expected exactly one spec file (sweep run SPEC.json [--slots N] ...)");
-  LocalRunOptions o;
+  SweepOptions o;
   o.spec_path = args.positional()[0];
   o.db_path = args.get("db", o.db_path);
   o.runs_dir = args.get("runs-dir", "");
   o.slots = args.get_int("slots", 1);
   o.device = args.get("device", "");
+  o.gpu_map = args.get("gpu-map", "");
+  o.gpus_per_node = args.get_int("gpus-per-node", 0);
+  o.coordinator_only = args.has("coordinator-only");
   o.retries = args.get_int("retries", 2);
   o.force = args.has("force");
   o.trainer = args.get("trainer", "");
   o.timeout_s = args.get_double("timeout", 0);
+  o.heartbeat_s = args.get_double("heartbeat", 0);
   o.backoff_s = args.get_double("backoff", 5);
   o.kill_grace_s = args.get_double("kill-grace", 30);
   o.progress_every_s = args.get_double("progress-every", 5);
@@ -30,8 +36,10 @@ int cmd_run(const Argv& argv) {
   if (!o.device.empty() && o.device != "cpu" && o.device != "cuda")
     throw InputError("sweep run: --device must be cpu or cuda, got '" + o.device + "'");
   if (o.retries < 0) throw InputError("sweep run: --retries must be >= 0");
-  if (o.timeout_s < 0 || o.backoff_s < 0 || o.kill_grace_s < 0 || o.progress_every_s <= 0)
-    throw InputError("sweep run: --timeout, --backoff and --kill-grace must be >= 0, --progress-every > 0");
+  if (o.timeout_s < 0 || o.heartbeat_s < 0 || o.backoff_s < 0 || o.kill_grace_s < 0 || o.progress_every_s <= 0)
+    throw InputError("sweep run: --timeout, --heartbeat, --backoff and --kill-grace must be >= 0, --progress-every > 0");
+  if (launched_by_mpi()) return run_mpi_sweep(o);
+  if (o.coordinator_only) throw InputError("sweep run: --coordinator-only needs mpirun (an MPI job of 2 or more ranks)");
   return run_local_sweep(o);
 }
 

@@ -95,7 +95,7 @@ inline void add_fixture_sweep(Store& store, const std::string& sweep, const std:
       store.cancel({id});
       continue;
     }
-    auto attempt = store.begin_attempt(id, "train", "fixture-host", 0, "", log_dir);
+    auto attempt = store.begin_attempt(id, "train", {"fixture-host", 0, 0, ""}, log_dir);
     // A decaying loss every 100 iterations, with a NaN (stored as null) the report must skip.
     std::vector<MetricRow> rows;
     for (int64_t it = 0; it <= f.last_iteration; it += 100) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,20 @@ inline std::string write_standin_spec(const std::string& path, const std::string
   };
   write_text(path, spec.dump(2));
   return path;
+}
+
+// Processes whose command line mentions `needle` (trainers left behind would).
+inline int processes_mentioning(const std::string& needle) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmd = read_text(e.path().string() + "/cmdline");
+    for (auto& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(needle) != std::string::npos) ++n;
+  }
+  return n;
 }
 
 }  // namespace ds::test

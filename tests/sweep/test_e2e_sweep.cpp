@@ -42,20 +42,6 @@ std::string fast_spec(const ScratchDir& dir, int iterations, int sleep_ms) {
   return dir / "fast.json";
 }
 
-// Processes whose command line mentions `needle` (trainers left behind would).
-int processes_mentioning(const std::string& needle) {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-    std::string name = e.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmd = test::read_text(e.path().string() + "/cmdline");
-    for (auto& c : cmd)
-      if (c == '\0') c = ' ';
-    if (cmd.find(needle) != std::string::npos) ++n;
-  }
-  return n;
-}
-
 struct BadSpec {
   const char* file;
   const char* expected;
@@ -153,7 +139,7 @@ TEST(E2eKillLoop, EveryRunDoneExactlyOnceDespiteRepeatedSigkill) {
     EXPECT_EQ(iter_rows, iterations) << r.id;
   }
   EXPECT_GT(interrupted, 0);  // the kills did interrupt trainers, and those attempts were closed
-  EXPECT_EQ(processes_mentioning(dir.path() + "/kill-runs"), 0);
+  EXPECT_EQ(test::processes_mentioning(dir.path() + "/kill-runs"), 0);
   std::printf("kill loop: %d SIGKILLs, %d interrupted attempts closed, 8/8 runs done once\n", kills, interrupted);
   // Running the spec again trains nothing.
   auto again = test::run_command(quoted(run_args(spec, db)));

@@ -69,7 +69,7 @@ TEST(StoreRuns, AddingTwiceAddsOnceAndAttemptsDriveStates) {
   store.save_sweep("s", "spec.json", "{}");
   EXPECT_EQ(store.add_runs("s", {fake_run("a", 0), fake_run("b", 1)}), 2);
   EXPECT_EQ(store.add_runs("s", {fake_run("a", 0), fake_run("b", 1)}), 0);
-  auto att = store.begin_attempt("a", "train", "host", 0, "", dir.path());
+  auto att = store.begin_attempt("a", "train", {"host", 0, 0, ""}, dir.path());
   EXPECT_EQ(att.number, 1);
   EXPECT_EQ(att.log_path, dir / "attempt-1.log");
   EXPECT_EQ(store.run("a")->state, "running");
@@ -83,7 +83,7 @@ TEST(StoreRuns, AddingTwiceAddsOnceAndAttemptsDriveStates) {
   EXPECT_EQ(store.result("a"), std::optional<std::string>(R"({"AP":1})"));
   EXPECT_EQ(store.artifact("a", "weights"), std::optional<std::string>("/w"));
   // A coordinator that dies leaves "running" behind; the next one closes it.
-  auto b1 = store.begin_attempt("b", "train", "host", 1, "", dir.path());
+  auto b1 = store.begin_attempt("b", "train", {"host", 0, 1, ""}, dir.path());
   EXPECT_EQ(store.recover_interrupted("coordinator died"), 1);
   EXPECT_EQ(store.run("b")->state, "pending");
   auto closed = store.attempts("b");
@@ -92,7 +92,7 @@ TEST(StoreRuns, AddingTwiceAddsOnceAndAttemptsDriveStates) {
   EXPECT_EQ(closed[0].state, "interrupted");
   EXPECT_EQ(closed[0].reason, "coordinator died");
   EXPECT_TRUE(closed[0].end);
-  EXPECT_EQ(store.begin_attempt("b", "train", "host", 1, "", dir.path()).number, 2);
+  EXPECT_EQ(store.begin_attempt("b", "train", {"host", 0, 1, ""}, dir.path()).number, 2);
   EXPECT_EQ(store.find_run("b").id, "b");
   EXPECT_THROW(store.find_run("zz"), InputError);
 }
@@ -102,7 +102,7 @@ TEST(StoreRuns, CancelRetryAndFailureCounts) {
   Store store(dir / "s.db", Store::Mode::read_write);
   store.save_sweep("s", "spec.json", "{}");
   store.add_runs("s", {fake_run("a", 0), fake_run("b", 1)});
-  auto att = store.begin_attempt("a", "train", "h", 0, "", dir.path());
+  auto att = store.begin_attempt("a", "train", {"h", 0, 0, ""}, dir.path());
   auto c = store.cancel({"a", "b"});
   EXPECT_EQ(c.cancelled, 1);  // b was pending
   EXPECT_EQ(c.requested, 1);  // a is running: its coordinator stops it
@@ -168,7 +168,7 @@ TEST(StoreConcurrency, ReadersNeverSeeDatabaseIsLocked) {
     for (int i = 0; i < 150; ++i) {
       std::string id = "run" + std::to_string(i);
       writer.add_runs("s", {fake_run(id, i)});
-      auto a = writer.begin_attempt(id, "train", "h", 0, "", dir.path());
+      auto a = writer.begin_attempt(id, "train", {"h", 0, 0, ""}, dir.path());
       writer.record_progress({{id, a.id, 1, "iter", "{}"}}, {{a.id, 1, 2, 0.5}});
       AttemptEnd end;
       end.state = "ok";

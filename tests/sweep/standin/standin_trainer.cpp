@@ -105,7 +105,9 @@ int main(int argc, char** argv) {
   for (long long it = start + 1; it <= iterations; ++it) {
     if (it == hook_at) {
       if (hooked(hooks, "crash_on_attempts", attempt)) {
-        if (hooks.value("crash_signal", "SEGV") == "ABRT") std::abort();
+        std::string how = hooks.value("crash_signal", "SEGV");
+        if (how == "ABRT") std::abort();
+        if (how == "KILL") std::raise(SIGKILL);  // as the OOM killer would
         std::raise(SIGSEGV);
       }
       if (hooked(hooks, "hang_on_attempts", attempt))

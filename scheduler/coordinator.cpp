@@ -1,6 +1,8 @@
 // The coordinator loop of `sweep run`: the only writer of the store while it runs; it resumes whatever a
 // previous coordinator left behind, dispatches ready runs to slots and turns ended attempts into run states.
-#include "scheduler/local_scheduler.h"
+#include "scheduler/coordinator.h"
+
+#include <cstdlib>
 
 #include <signal.h>
 #include <unistd.h>
@@ -36,16 +38,19 @@ class InterruptHandlers {
     struct sigaction sa {};
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
+    // SIGUSR1 too: mpirun forwards it to every rank, while its own SIGTERM kills the job after 1 s.
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGUSR1, &sa, &old_usr1_);
   }
   ~InterruptHandlers() {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGUSR1, &old_usr1_, nullptr);
   }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {}, old_term_ {}, old_usr1_ {};
 };
 
 std::string absolute_dir(const std::string& dir) { return std::filesystem::absolute(dir).lexically_normal().string(); }
@@ -71,7 +76,13 @@ std::string default_runs_dir(const std::string& db_path) {
   return base + "-runs";
 }
 
-int run_local_sweep(const LocalRunOptions& o) {
+int run_local_sweep(const SweepOptions& o) {
+  LocalChildHost host(local_placements(o.slots, make_gpu_binding(o.gpu_map, o.gpus_per_node,
+                                                                 std::getenv("CUDA_VISIBLE_DEVICES"))));
+  return run_sweep(o, host);
+}
+
+int run_sweep(const SweepOptions& o, ChildHost& host) {
   // Everything that can be wrong with the input is found before the database is touched.
   Spec spec = load_spec(o.spec_path);
   Plan plan = expand_spec(spec, o.device);
@@ -80,6 +91,9 @@ int run_local_sweep(const LocalRunOptions& o) {
   std::string spec_dir = absolute_dir(spec.dir);
   std::string cfg_name = spec.cfg_path.starts_with("/") ? spec.cfg_path : spec_dir + "/" + spec.cfg_path;
 
+  if (device == "cuda")
+    for (const auto& p : host.slots())
+      if (!p.gpu_error.empty()) throw InputError(p.gpu_error + " (rank " + std::to_string(p.rank) + ", " + p.host + ")");
   std::string trainer = o.trainer.empty() ? self_executable() : o.trainer;
   if (::access(trainer.c_str(), X_OK) != 0) throw InputError("sweep run: --trainer '" + trainer + "' is not an executable");
 
@@ -113,16 +127,18 @@ int run_local_sweep(const LocalRunOptions& o) {
     }
     store.requeue(ids);
   }
+  const int slots = int(host.slots().size());
   std::fprintf(stderr, "sweep run: %s: %zu runs (%d new), %d slot(s), db %s\n", spec.name.c_str(), plan.runs.size(),
-               added, o.slots, o.db_path.c_str());
+               added, slots, o.db_path.c_str());
 
   SupervisorOptions so;
   so.trainer = trainer;
   so.timeout_s = o.timeout_s;
+  so.heartbeat_s = o.heartbeat_s;
   so.kill_grace_s = o.kill_grace_s;
   so.retries = o.retries;
   so.device = device;
-  Supervisor sup(store, so);
+  Supervisor sup(store, host, so);
   InterruptHandlers handlers;
 
   std::map<std::string, double> not_before;  // retry backoff, per run
@@ -130,21 +146,25 @@ int run_local_sweep(const LocalRunOptions& o) {
   for (const auto& r : plan.runs) estimate_of[r.id] = r.estimate;
   const double started = now_seconds();
   double work_done = 0;  // estimate units finished in this session, for the ETA
-  double last_flush = 0, last_line = started, last_cancel_check = 0;
+  double last_flush = 0, last_line = started, last_cancel_check = 0, last_read = now_seconds();
   bool stopping = false, killed = false;
+  // Run states are read again after this coordinator changed them (runs_changed) and at least once a
+  // second for `sweep cancel` and `sweep retry`, which change them from other processes; not every
+  // round, which for a sweep of a thousand runs would cost more than the dispatch itself.
+  bool runs_changed = false;
   std::vector<RunRecord> runs = current_runs();
 
   auto free_slot = [&]() {
     std::set<int> used;
-    for (const auto& [pid, a] : sup.live()) used.insert(a.slot);
-    for (int s = 0; s < o.slots; ++s)
+    for (const auto& [id, a] : sup.live()) used.insert(a.place.slot);
+    for (int s = 0; s < slots; ++s)
       if (!used.count(s)) return s;
     return -1;
   };
   auto print_line = [&]() {
     std::vector<RunningView> views;
     double running_left = 0, running_done = 0;
-    for (const auto& [pid, a] : sup.live()) {
+    for (const auto& [id, a] : sup.live()) {
       views.push_back({a.run.id, a.iteration, a.max_iterations, a.loss.value_or(0), a.loss.has_value()});
       double frac = a.max_iterations > 0 ? double(a.iteration) / double(a.max_iterations) : 0;
       running_done += frac * estimate_of[a.run.id];
@@ -175,8 +195,12 @@ int run_local_sweep(const LocalRunOptions& o) {
       last_cancel_check = now;
       for (const auto& id : store.cancel_requests()) sup.cancel(id);
     }
-    if (!stopping) {
-      runs = current_runs();  // `sweep cancel` and `sweep retry` change states between rounds
+    if (!stopping && free_slot() >= 0) {
+      if (runs_changed || now - last_read > 1) {
+        runs = current_runs();
+        runs_changed = false;
+        last_read = now;
+      }
       std::map<std::string, std::string> state_of;
       for (const auto& r : runs) state_of[r.id] = r.state;
       auto dep_done = [&](const std::string& id) {
@@ -203,7 +227,9 @@ int run_local_sweep(const LocalRunOptions& o) {
       }
     }
     for (const auto& f : sup.poll(200)) {
-      std::string what = f.end.state == "ok" ? "done" : f.end.state + ": " + f.end.reason;
+      std::string what = f.end.state == "ok"                    ? "done"
+                         : f.end.reason.starts_with(f.end.state) ? f.end.reason
+                                                                  : f.end.state + ": " + f.end.reason;
       if (f.end.state == "failed" && f.end.run_state == "pending") {
         auto r = store.run(f.run_id);
         double delay = std::min(300.0, o.backoff_s * std::pow(2.0, std::max(0, (r ? r->failures : 1) - 1)));
@@ -211,9 +237,9 @@ int run_local_sweep(const LocalRunOptions& o) {
         what += "; retry in " + format_duration(delay);
       }
       if (f.end.state == "ok") work_done += estimate_of[f.run_id];
-      std::fprintf(stderr, "sweep run: %.8s attempt %d (slot %d, %s): %s\n", f.run_id.c_str(), f.number, f.slot,
-                   format_duration(f.seconds).c_str(), what.c_str());
-      runs = current_runs();
+      std::fprintf(stderr, "sweep run: %.8s attempt %d (rank %d slot %d, %s): %s\n", f.run_id.c_str(), f.number,
+                   f.place.rank, f.place.slot, format_duration(f.seconds).c_str(), what.c_str());
+      runs_changed = true;
     }
     now = now_seconds();
     if (now - last_flush > 0.5) {
