@@ -19,9 +19,10 @@
 SPEC=${SPEC:?set SPEC to the sweep spec}
 DB=${DB:?set DB to the sweep database (on a shared file system)}
 SWEEP=${SWEEP:-$PWD/build/sweep/sweep}  # the same path on every node
+SWEEP_ARGS=${SWEEP_ARGS:-}               # more `sweep run` options, e.g. "--retries 3 --heartbeat 600"
 
 mpirun -np "$SLURM_NTASKS" --map-by "ppr:$SLURM_NTASKS_PER_NODE:node" \
-  "$SWEEP" run "$SPEC" --db "$DB" --device cuda --gpus-per-node "${GPUS_PER_NODE:-8}" &
+  "$SWEEP" run "$SPEC" --db "$DB" --device cuda --gpus-per-node "${GPUS_PER_NODE:-8}" $SWEEP_ARGS &
 pid=$!
 trap 'echo "slurm-sweep: USR1: preempting"; kill -USR1 "$pid"' USR1
 wait "$pid"; status=$?
