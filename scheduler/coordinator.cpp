@@ -94,6 +94,19 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   if (device == "cuda")
     for (const auto& p : host.slots())
       if (!p.gpu_error.empty()) throw InputError(p.gpu_error + " (rank " + std::to_string(p.rank) + ", " + p.host + ")");
+  // The image lists `sweep train` will read must exist before anything is stored; another --trainer
+  // gives data its own meaning, so its paths are its own to check.
+  if (o.trainer.empty())
+    for (const auto& r : plan.runs)
+      for (const char* key : kTrainerDataFiles) {
+        const nlohmann::json& data = r.config["data"];
+        if (!data.contains(key) || !data[key].is_string()) continue;
+        std::string path = resolve_data_path(data[key], spec_dir);
+        if (!std::filesystem::exists(path))
+          spec.fail(spec.rows.at(size_t(r.row_index)).where,
+                    std::string("data.") + key + ": file not found: " + path +
+                        " (relative paths are relative to the spec's folder)");
+      }
   std::string trainer = o.trainer.empty() ? self_executable() : o.trainer;
   if (::access(trainer.c_str(), X_OK) != 0) throw InputError("sweep run: --trainer '" + trainer + "' is not an executable");
 
@@ -195,12 +208,12 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
       last_cancel_check = now;
       for (const auto& id : store.cancel_requests()) sup.cancel(id);
     }
+    if (!stopping && (runs_changed || now - last_read > 1)) {
+      runs = current_runs();
+      runs_changed = false;
+      last_read = now;
+    }
     if (!stopping && free_slot() >= 0) {
-      if (runs_changed || now - last_read > 1) {
-        runs = current_runs();
-        runs_changed = false;
-        last_read = now;
-      }
       std::map<std::string, std::string> state_of;
       for (const auto& r : runs) state_of[r.id] = r.state;
       auto dep_done = [&](const std::string& id) {

@@ -145,7 +145,8 @@ FinishedAttempt Supervisor::finish_unstarted(LiveAttempt& a, const std::string& 
   AttemptEnd end;
   end.state = "failed";
   end.reason = "could not start the trainer: " + error;
-  end.run_state = a.purpose == "train" ? "failed" : "";
+  // Retried like a crash: the usual causes (a full disk, too many processes) pass.
+  end.run_state = a.purpose != "train" ? "" : a.run.failures + 1 <= options_.retries ? "pending" : "failed";
   end.count_failure = a.purpose == "train";
   store_.finish_attempt(a.attempt_id, end, {});
   return finished_record(a, end);

@@ -5,6 +5,11 @@
 
 namespace ds {
 
+std::string resolve_data_path(const std::string& path, const std::string& spec_dir) {
+  if (path.empty() || path[0] == '/') return path;
+  return (std::filesystem::path(spec_dir) / path).lexically_normal().string();
+}
+
 nlohmann::json trainer_run_file(const nlohmann::json& config, const std::string& cfg_name, const std::string& spec_dir,
                                 const std::optional<std::string>& init_weights) {
   nlohmann::json out = {
@@ -15,10 +20,9 @@ nlohmann::json trainer_run_file(const nlohmann::json& config, const std::string&
       {"schedule", config.value("schedule", nlohmann::json::object())},
       {"seed", config.value("seed", 0)},
   };
-  for (const char* key : {"train", "val"}) {
+  for (const char* key : kTrainerDataFiles) {
     if (!out["data"].contains(key) || !out["data"][key].is_string()) continue;
-    std::string p = out["data"][key];
-    if (!p.empty() && p[0] != '/') out["data"][key] = (std::filesystem::path(spec_dir) / p).lexically_normal().string();
+    out["data"][key] = resolve_data_path(out["data"][key], spec_dir);
   }
   const nlohmann::json& inputs = config.value("inputs", nlohmann::json::object());
   if (inputs.contains("init_from")) {

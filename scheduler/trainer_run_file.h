@@ -8,6 +8,11 @@
 
 namespace ds {
 
+// The data files `sweep train` reads (image lists), and how a spec's relative path to one is resolved:
+// against the spec's folder.
+inline constexpr const char* kTrainerDataFiles[] = {"train", "val"};
+std::string resolve_data_path(const std::string& path, const std::string& spec_dir);
+
 // `cfg_name` only names the cfg in the trainer's messages; data paths that are relative are made absolute
 // against `spec_dir` (the trainer would otherwise resolve them against RUN_DIR). `test_hooks` pass
 // through for the stand-in trainer of the tests; identity-only fields (device, repeat, inputs) do not.

@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev sqlite3
   libopencv-dev
   libopenmpi-dev openmpi-bin
+  clang libclang-rt-14-dev   # scripts/test-sanitizers.sh: ASan + UBSan builds and the libFuzzer targets
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,7 +12,13 @@ sweep="$build_dir/sweep/sweep"
 out=out  # experiments/smoke/table4.json reads its data from out/synth
 mkdir -p "$out"
 [ -f "$out/synth/train.txt" ] || "$sweep" data synth --out "$out/synth" --train 1000 --val 100 --seed 1
-"$sweep" run experiments/smoke/table4.json --db "$out/darksweep.db" "$@"
+# A run that failed (diverged, crashed) is a row of the table marked as such, not a reason to print no
+# table: the report comes first, the sweep's exit code last.
+status=0
+"$sweep" run experiments/smoke/table4.json --db "$out/darksweep.db" "$@" || status=$?
+[ "$status" -le 1 ] || exit "$status"  # bad input (2) or interrupted (4): no table to show
 "$sweep" report table4 --db "$out/darksweep.db" --format md --digits 2 | tee "$out/table4.md"
 "$sweep" report table4 --db "$out/darksweep.db" --out "$out/table4.html"
 echo "table: $out/table4.md, page: $out/table4.html"
+[ "$status" -eq 0 ] || echo "main-job: some runs failed: build/sweep/sweep status --db $out/darksweep.db" >&2
+exit "$status"

@@ -221,6 +221,14 @@ void read_grid(const Reader& r, const json& j, size_t index, Spec& spec) {
       if (!alts[k].empty()) r.known(alts[k], spec.switch_names, json_index(gp, k), "switch");
     groups.push_back(alts);
   }
+  // Counted before any row exists: a grid of 20 axes of 10 alternatives must not allocate 10^20 rows.
+  size_t product = 1;
+  for (const auto& alts : groups) {
+    product *= alts.size();
+    if (product + spec.rows.size() > kMaxSpecRuns)
+      spec.fail(path + ".groups", "the grid has more than " + std::to_string(kMaxSpecRuns) +
+                                      " rows with the rows before it (the limit of one spec)");
+  }
   SpecRow proto;
   proto.where = path;
   std::string name = j.contains("name") ? r.string(j["name"], path + ".name") : path;
@@ -292,8 +300,13 @@ Spec parse_spec(const std::string& text, const std::string& path) {
     for (size_t i = 0; i < s.size(); ++i) spec.seeds.push_back(r.integer(s[i], json_index("seeds", i), 0));
   }
   if (j.contains("repeats")) spec.repeats = r.integer(j["repeats"], "repeats", 1);
+  if (spec.seeds.size() > kMaxSpecRuns) spec.fail("seeds", "more than " + std::to_string(kMaxSpecRuns) + " seeds");
+  if (size_t(spec.repeats) > kMaxSpecRuns) spec.fail("repeats", "more than " + std::to_string(kMaxSpecRuns));
   if (j.contains("rows")) {
     if (!j["rows"].is_array()) spec.fail("rows", "expected an array of rows, got " + type_name(j["rows"]));
+    if (j["rows"].size() > kMaxSpecRuns)
+      spec.fail("rows", std::to_string(j["rows"].size()) + " rows: more than the limit of one spec, " +
+                            std::to_string(kMaxSpecRuns) + " (split the sweep)");
     for (size_t i = 0; i < j["rows"].size(); ++i) spec.rows.push_back(read_row(r, j["rows"][i], i, spec));
   }
   spec.explicit_rows = spec.rows.size();
@@ -302,6 +315,11 @@ Spec parse_spec(const std::string& text, const std::string& path) {
     for (size_t i = 0; i < j["grids"].size(); ++i) read_grid(r, j["grids"][i], i, spec);
   }
   if (spec.rows.empty()) spec.fail("", "no runs: give 'rows' and/or 'grids'");
+  const double runs = double(spec.rows.size()) * double(spec.seeds.size()) * double(spec.repeats);
+  if (runs > double(kMaxSpecRuns))
+    spec.fail("", std::to_string(spec.rows.size()) + " rows x " + std::to_string(spec.seeds.size()) + " seeds x " +
+                      std::to_string(spec.repeats) + " repeats is more than " + std::to_string(kMaxSpecRuns) +
+                      " runs, the limit of one spec (split the sweep)");
   for (size_t i = 0; i < spec.explicit_rows; ++i) {
     const SpecRow& row = spec.rows[i];
     if (!row.init_from) continue;

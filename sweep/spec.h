@@ -77,6 +77,10 @@ struct Spec {
   [[noreturn]] void fail(const std::string& json_path, const std::string& message) const;
 };
 
+// The most runs (rows x seeds x repeats) one spec may expand to: far beyond any paper table, and
+// small enough that a typo (a 100k-row file, a grid of 20 axes) is refused before anything is allocated.
+inline constexpr size_t kMaxSpecRuns = 10000;
+
 Spec load_spec(const std::string& path);
 // `path` names the text in messages and anchors relative paths.
 Spec parse_spec(const std::string& text, const std::string& path);

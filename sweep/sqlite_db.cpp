@@ -23,7 +23,11 @@ void sqlite_check(sqlite3* db, int rc, const char* call, std::source_location si
   std::string msg = std::string(call) + " at " + site_text(site) + ": " +
                     (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + " [" + std::to_string(rc) + "]";
   int primary = rc & 0xff;
-  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) throw InputError("database: " + msg);
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    throw InputError(std::string(file && *file ? file : "database") + ": not a valid sweep database (" +
+                     (primary == SQLITE_NOTADB ? "not an SQLite file" : "corrupt") + "): " + msg);
+  }
   throw std::runtime_error(msg);
 }
 

@@ -1,7 +1,10 @@
 // Network construction from a cfg (darknet's parse_network_cfg), forward_network and backward_network.
 #include "core/nn/network.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <string>
 
 #include "core/util/error.h"
 
@@ -13,6 +16,15 @@ double now_seconds() {
 }
 
 }  // namespace
+
+size_t& network_memory_limit_bytes() {
+  // Default: this machine's physical memory; a network that needs more would only be killed later.
+  static size_t limit = [] {
+    long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? size_t(pages) * size_t(page) : size_t(64) << 30;
+  }();
+  return limit;
+}
 
 Network::Network(const Cfg& cfg, int mini_batch) {
   net_ = parse_net_options(cfg.net());
@@ -39,6 +51,7 @@ Network::Network(const Cfg& cfg, int mini_batch) {
     layers_.push_back(std::move(l));
   }
 
+  check_memory(cfg);
   size_t total = 0;
   for (size_t i = 0; i < layers_.size(); ++i) {
     for (const ParamBlock& b : layers_[i]->param_blocks()) {
@@ -57,6 +70,38 @@ Network::Network(const Cfg& cfg, int mini_batch) {
     outputs_.emplace_back(size_t(batch_) * l->out_shape.size());
     deltas_.emplace_back(size_t(batch_) * l->out_shape.size());
   }
+}
+
+double Network::memory_estimate_bytes() const {
+  // Parameters, gradients and momentum; every layer's output and delta for the mini-batch; and about
+  // as much again for what layers keep for backward (batch-norm inputs, im2col workspace).
+  double params = 0, activations = 0;
+  for (const auto& l : layers_) {
+    for (const ParamBlock& b : l->param_blocks()) params += double(b.count);
+    activations += double(batch_) * double(l->out_shape.size());
+  }
+  return 4.0 * (3.0 * params + 4.0 * activations);
+}
+
+void Network::check_memory(const Cfg& cfg) const {
+  const double limit = double(network_memory_limit_bytes());
+  const double need = memory_estimate_bytes();
+  if (need <= limit) return;
+  // Name the layer that needs the most, so the message points at the line to fix.
+  size_t worst = 0;
+  double worst_bytes = -1;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    double b = double(batch_) * double(layers_[i]->out_shape.size());
+    for (const ParamBlock& p : layers_[i]->param_blocks()) b += double(p.count);
+    if (b > worst_bytes) worst_bytes = b, worst = i;
+  }
+  auto gib = [](double bytes) { return std::to_string(bytes / double(1ull << 30)).substr(0, 8) + " GiB"; };
+  const CfgSection& s = cfg.layer(worst);
+  throw InputError(at_location(s.file, s.line,
+                               "the network needs about " + gib(need) + " at mini-batch " + std::to_string(batch_) +
+                                   ", more than the limit of " + gib(limit) + "; its largest layer is " +
+                                   std::to_string(worst) + " [" + s.type + "] with output " +
+                                   layers_[worst]->out_shape.str() + " (check filters, size, width, height, batch)"));
 }
 
 void Network::init_params(Rng& rng) {

@@ -20,6 +20,11 @@ struct ParamSlot {
   size_t offset = 0;
 };
 
+// The most memory a Network may need (memory_estimate_bytes); a cfg that needs more (filters=1000000000,
+// width=100000) is an InputError naming its largest layer's file:line before anything is allocated.
+// Default: the machine's physical memory. Fuzzers and tests lower it.
+size_t& network_memory_limit_bytes();
+
 class Network {
  public:
   // Builds every layer of `cfg` (options validated: an unknown key is an error naming file:line).
@@ -56,6 +61,8 @@ class Network {
   Tensor delta(size_t i);
   // Multiply-adds x2 of one forward pass of one image.
   double forward_flops() const;
+  // What training at this mini-batch needs, about (parameters, gradients, momentum, activations, deltas).
+  double memory_estimate_bytes() const;
 
   // When profiling, forward() and backward() add each layer's wall time to these (seconds).
   void set_profiling(bool on);
@@ -64,6 +71,7 @@ class Network {
 
  private:
   std::vector<Tensor> views_of(const Layer& l, const float* input, bool deltas);
+  void check_memory(const Cfg& cfg) const;
 
   NetOptions net_;
   Shape input_;

@@ -37,7 +37,10 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
     ::unlink(tmp.c_str());
     fail("fsync", tmp);
   }
-  ::close(fd);
+  if (::close(fd) != 0) {  // network file systems may report a failed write only here
+    ::unlink(tmp.c_str());
+    fail("close", tmp);
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     fail("rename to", path);

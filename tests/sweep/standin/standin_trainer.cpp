@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/atomic_file.h"
 #include "standin_loss.h"
 
 namespace {
@@ -30,14 +32,9 @@ void emit(const json& j) {
   std::fflush(g_progress);
 }
 
-void write_atomically(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << bytes;
-  }
-  std::rename(tmp.c_str(), path.c_str());
-}
+// The real trainer's atomic writer (temp file, fsync, rename): a full disk fails the attempt (exit 1)
+// and leaves the previous file whole, which the chaos test (tests/chaos) checks.
+void write_atomically(const std::string& path, const std::string& bytes) { ds::write_file_atomically(path, bytes); }
 
 // True when hooks[key] (a list of attempt numbers) contains `attempt`.
 bool hooked(const json& hooks, const char* key, int attempt) {
@@ -49,7 +46,18 @@ bool hooked(const json& hooks, const char* key, int attempt) {
 
 }  // namespace
 
+int run_standin(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return run_standin(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "standin: %s\n", e.what());
+    return 1;
+  }
+}
+
+int run_standin(int argc, char** argv) {
   std::string run_path, out_dir;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -137,7 +145,11 @@ int main(int argc, char** argv) {
   }
   if (g_stop) return 4;
   std::string weights = out_dir + "/final.weights";
-  write_atomically(weights, std::string("standin weights of ") + run_id + "\n");
+  // schedule.weights_bytes: the file's exact size (a header line, then padding), so that a test can
+  // tell a whole file from a truncated one.
+  std::string bytes = std::string("standin weights of ") + run_id + "\n";
+  bytes.resize(std::max<size_t>(bytes.size(), schedule.value("weights_bytes", size_t(0))), '.');
+  write_atomically(weights, bytes);
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", weights}});
   emit({{"event", "done"},
         {"metrics",
