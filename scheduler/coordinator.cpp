@@ -68,6 +68,25 @@ SweepCounts count(const std::vector<RunRecord>& runs) {
   return c;
 }
 
+void check_gpu_binding(const ChildHost& host) {
+  for (const auto& p : host.slots())
+    if (!p.gpu_error.empty()) throw InputError(p.gpu_error + " (rank " + std::to_string(p.rank) + ", " + p.host + ")");
+}
+
+// The image lists `sweep train` will read must exist before anything is stored. (Another --trainer gives
+// `data` its own meaning, so its paths are its own to check.)
+void check_data_files(const Spec& spec, const Plan& plan, const std::string& spec_dir) {
+  for (const auto& r : plan.runs)
+    for (const char* key : kTrainerDataFiles) {
+      const nlohmann::json& data = r.config["data"];
+      if (!data.contains(key) || !data[key].is_string()) continue;
+      std::string path = resolve_data_path(data[key], spec_dir);
+      if (!std::filesystem::exists(path))
+        spec.fail(spec.rows.at(size_t(r.row_index)).where, std::string("data.") + key + ": file not found: " + path +
+                                                               " (relative paths are relative to the spec's folder)");
+    }
+}
+
 }  // namespace
 
 std::string default_runs_dir(const std::string& db_path) {
@@ -91,22 +110,8 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   std::string spec_dir = absolute_dir(spec.dir);
   std::string cfg_name = spec.cfg_path.starts_with("/") ? spec.cfg_path : spec_dir + "/" + spec.cfg_path;
 
-  if (device == "cuda")
-    for (const auto& p : host.slots())
-      if (!p.gpu_error.empty()) throw InputError(p.gpu_error + " (rank " + std::to_string(p.rank) + ", " + p.host + ")");
-  // The image lists `sweep train` will read must exist before anything is stored; another --trainer
-  // gives data its own meaning, so its paths are its own to check.
-  if (o.trainer.empty())
-    for (const auto& r : plan.runs)
-      for (const char* key : kTrainerDataFiles) {
-        const nlohmann::json& data = r.config["data"];
-        if (!data.contains(key) || !data[key].is_string()) continue;
-        std::string path = resolve_data_path(data[key], spec_dir);
-        if (!std::filesystem::exists(path))
-          spec.fail(spec.rows.at(size_t(r.row_index)).where,
-                    std::string("data.") + key + ": file not found: " + path +
-                        " (relative paths are relative to the spec's folder)");
-      }
+  if (device == "cuda") check_gpu_binding(host);
+  if (o.trainer.empty()) check_data_files(spec, plan, spec_dir);
   std::string trainer = o.trainer.empty() ? self_executable() : o.trainer;
   if (::access(trainer.c_str(), X_OK) != 0) throw InputError("sweep run: --trainer '" + trainer + "' is not an executable");
 

@@ -8,7 +8,7 @@ packages=(
   libsqlite3-dev sqlite3
   libopencv-dev
   libopenmpi-dev openmpi-bin
-  clang libclang-rt-14-dev   # scripts/test-sanitizers.sh: ASan + UBSan builds and the libFuzzer targets
+  clang-16 libclang-rt-16-dev   # scripts/test-sanitizers.sh: ASan + UBSan and libFuzzer (clang 14 lacks std::source_location)
 )
 missing=()
 for p in "${packages[@]}"; do

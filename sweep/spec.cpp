@@ -271,6 +271,8 @@ Spec parse_spec(const std::string& text, const std::string& path) {
     JsonPosition p = position_of_offset(text, e.byte > 0 ? e.byte - 1 : 0);
     throw InputError(path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
                      ": not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number too large for a double, such as 1e999
+    throw InputError(path + ": not valid JSON: " + e.what());
   }
   spec.positions = scan_json_positions(text);
   if (!spec.positions.duplicate_key_path.empty())

@@ -174,7 +174,7 @@ json load_json(const std::string& path) {
   if (!in) throw InputError(path + ": cannot open (missing or unreadable)");
   try {
     return json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
     throw InputError(path + ": not valid JSON: " + e.what());
   }
 }

@@ -196,7 +196,7 @@ Evaluated evaluate_groups(const std::vector<Group>& groups, const CocoGroundTrut
     const std::vector<double> ious = group_ious(groups[g], gt, dt);
     for (size_t a = 0; a < A; ++a)
       e.num_regular_gt[g * A + a] = evaluate_image(groups[g], ious, gt, dt, p.area_ranges[a], p.iou_thresholds,
-                                                   &e.matched[a][e.first[g]], &e.ignored[a][e.first[g]]);
+                                                   e.matched[a].data() + e.first[g], e.ignored[a].data() + e.first[g]);
   }
   return e;
 }

@@ -93,7 +93,7 @@ json read_json_file(const std::string& path) {
   if (!in.read(text.data(), std::streamsize(text.size()))) throw InputError(path + ": cannot read");
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
     throw InputError(path + ": not valid JSON: " + e.what());
   }
 }

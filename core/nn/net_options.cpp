@@ -1,6 +1,9 @@
 // [net] parsing with darknet's defaults (parse_net_options in darknet's parser.c).
 #include "core/nn/net_options.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "core/util/error.h"
 
 namespace ds {
@@ -24,7 +27,9 @@ NetOptions parse_net_options(const CfgSection& s) {
   n.width = s.get_int("width", 0);
   n.height = s.get_int("height", 0);
   n.channels = s.get_int("channels", 0);
-  n.inputs = s.get_int("inputs", n.width * n.height * n.channels);
+  // In 64 bits: an absurd width x height (refused below) must not overflow on the way there.
+  const long long pixels = 1LL * n.width * n.height * n.channels;
+  n.inputs = s.get_int("inputs", int(std::min<long long>(pixels, std::numeric_limits<int>::max())));
   n.max_crop = s.get_int("max_crop", n.width * 2);
   n.min_crop = s.get_int("min_crop", n.width);
   n.flip = s.get_int("flip", 1);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "core/util/error.h"
@@ -95,7 +96,11 @@ void Network::check_memory(const Cfg& cfg) const {
     for (const ParamBlock& p : layers_[i]->param_blocks()) b += double(p.count);
     if (b > worst_bytes) worst_bytes = b, worst = i;
   }
-  auto gib = [](double bytes) { return std::to_string(bytes / double(1ull << 30)).substr(0, 8) + " GiB"; };
+  auto gib = [](double bytes) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / double(1ull << 30));
+    return std::string(text);
+  };
   const CfgSection& s = cfg.layer(worst);
   throw InputError(at_location(s.file, s.line,
                                "the network needs about " + gib(need) + " at mini-batch " + std::to_string(batch_) +

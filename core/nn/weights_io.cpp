@@ -45,7 +45,7 @@ WeightsHeader load_weights(Network& net, const std::string& path, int cutoff) {
   f.read(reinterpret_cast<char*>(&h.minor), 4);
   f.read(reinterpret_cast<char*>(&h.revision), 4);
   size_t header_bytes = 12;
-  if (h.major * 10 + h.minor >= 2) {
+  if (int64_t(h.major) * 10 + h.minor >= 2) {  // 64 bits: any header bytes are valid input
     f.read(reinterpret_cast<char*>(&h.seen), 8);
     header_bytes += 8;
   } else {

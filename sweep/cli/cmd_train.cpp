@@ -20,7 +20,7 @@ TrainConfig config_from_run_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
     throw InputError(path + ": malformed JSON: " + e.what());
   }
   return TrainConfig::from_json(j, path, std::filesystem::path(path).parent_path().string());
