@@ -228,7 +228,16 @@ TEST(E2ePreempt, SigtermCheckpointsAndResumes) {
   test::write_text(spec, j.dump());
   std::string db = dir / "p.db";
   pid_t pid = test::start_sweep(run_args(spec, db, {"--slots", "2"}), dir / "out.log");
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // SIGTERM once both trainers are under way (each has written a checkpoint), however loaded the machine.
+  auto checkpoints = [&] {
+    int n = 0;
+    if (std::filesystem::exists(dir / "p-runs"))
+      for (const auto& e : std::filesystem::directory_iterator(dir / "p-runs"))
+        n += std::filesystem::exists(e.path() / "checkpoint.json");
+    return n;
+  };
+  for (int i = 0; i < 400 && checkpoints() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_EQ(checkpoints(), 2) << test::read_text(dir / "out.log");
   kill(pid, SIGTERM);
   EXPECT_EQ(test::exit_code_of(test::wait_for(pid, 30)), 4) << test::read_text(dir / "out.log");
   {

@@ -134,7 +134,7 @@ TEST(MpiSweep, KilledCrashedAndHungChildrenAreRetried) {
   };
   std::string spec = test::write_standin_spec(dir / "faults.json", "faults", rows, 10, 5);
   std::string db = dir / "f.db";
-  pid_t mpi = start_mpirun(4, sweep_args(spec, db, {"--heartbeat", "1.5", "--kill-grace", "0.5"}), dir / "f.log");
+  pid_t mpi = start_mpirun(4, sweep_args(spec, db, {"--heartbeat", "3", "--kill-grace", "0.5"}), dir / "f.log");
   ASSERT_EQ(test::exit_code_of(test::wait_for(mpi, 120)), 0) << test::read_text(dir / "f.log");
 
   Store store(db, Store::Mode::read_only);
