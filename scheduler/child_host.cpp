@@ -63,16 +63,21 @@ void LocalChildHost::collect(std::vector<HostEvent>& events) {
   }
 }
 
-std::vector<HostEvent> LocalChildHost::poll(int wait_ms) {
+std::vector<HostEvent> poll_with_naps(int wait_ms, int nap_ms,
+                                      const std::function<void(std::vector<HostEvent>&)>& collect) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   std::vector<HostEvent> events;
   for (;;) {
     collect(events);
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!events.empty() || left.count() <= 0) return events;
-    // Short naps keep the dispatch latency low when a child ends; a signal cuts a nap short (no SA_RESTART).
-    if (::poll(nullptr, 0, int(std::min<long long>(left.count(), 10))) < 0) return events;
+    if (::poll(nullptr, 0, int(std::min<long long>(left.count(), nap_ms))) < 0) return events;
   }
+}
+
+std::vector<HostEvent> LocalChildHost::poll(int wait_ms) {
+  // 10 ms naps keep the dispatch latency low when a child ends.
+  return poll_with_naps(wait_ms, 10, [this](std::vector<HostEvent>& events) { collect(events); });
 }
 
 std::vector<Placement> host_placements(int count, int rank, int first_slot, int first_node_slot,

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -66,7 +67,6 @@ class LocalChildHost final : public ChildHost {
   // Events ready now, without waiting (MPI workers call this between message checks).
   void collect(std::vector<HostEvent>& events);
 
-
  private:
   struct Running {
     pid_t pid = -1;
@@ -77,6 +77,10 @@ class LocalChildHost final : public ChildHost {
   std::map<int64_t, Running> children_;
   std::vector<HostEvent> queued_;  // started / launch_failed events of launch()
 };
+
+// The body of ChildHost::poll: calls `collect` until it has gathered an event or `wait_ms` have passed,
+// napping `nap_ms` between calls; a signal to this process cuts a nap short (handlers without SA_RESTART).
+std::vector<HostEvent> poll_with_naps(int wait_ms, int nap_ms, const std::function<void(std::vector<HostEvent>&)>& collect);
 
 // `count` slots of rank `rank` on this host, numbered from `first_slot`; its node slots start at
 // `first_node_slot` (node-local rank × slots per rank) and own GPUs through `gpus`.

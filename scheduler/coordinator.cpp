@@ -2,14 +2,13 @@
 // previous coordinator left behind, dispatches ready runs to slots and turns ended attempts into run states.
 #include "scheduler/coordinator.h"
 
-#include <cstdlib>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>

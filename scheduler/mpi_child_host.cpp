@@ -1,9 +1,6 @@
 // MpiChildHost: routes launches and signals to the rank that owns the slot and gathers every rank's events.
 #include "scheduler/mpi_child_host.h"
 
-#include <poll.h>
-
-#include <chrono>
 #include <stdexcept>
 
 #include "scheduler/mpi_protocol.h"
@@ -43,9 +40,8 @@ void MpiChildHost::signal(int64_t attempt_id, int sig) {
 }
 
 std::vector<HostEvent> MpiChildHost::poll(int wait_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
-  std::vector<HostEvent> events;
-  for (;;) {
+  // 1 ms naps: MPI has no descriptor to wait on.
+  return poll_with_naps(wait_ms, 1, [this](std::vector<HostEvent>& events) {
     link_.progress();
     while (auto m = link_.try_receive()) {
       if (m->tag != kTagEvents)
@@ -56,11 +52,7 @@ std::vector<HostEvent> MpiChildHost::poll(int wait_ms) {
     local_.collect(events);
     for (const auto& e : events)
       if (e.kind == HostEvent::Kind::ended || e.kind == HostEvent::Kind::launch_failed) rank_of_.erase(e.attempt_id);
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (!events.empty() || left.count() <= 0) return events;
-    // A 1 ms nap: MPI has no descriptor to wait on; a signal to the coordinator cuts it short.
-    if (::poll(nullptr, 0, 1) < 0) return events;
-  }
+  });
 }
 
 }  // namespace ds

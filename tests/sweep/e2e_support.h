@@ -18,21 +18,28 @@
 
 namespace ds::test {
 
-inline pid_t start_sweep(const std::vector<std::string>& args, const std::string& output_path) {
-  std::vector<std::string> all = {DS_SWEEP_EXE};
-  all.insert(all.end(), args.begin(), args.end());
+// Starts argv[0] (searched in PATH) with stdout and stderr appended to `output_path`; with `new_session`
+// it leads its own session, so that kill(-pid) reaches everything it starts.
+inline pid_t start_logged(std::vector<std::string> all, const std::string& output_path, bool new_session = false) {
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
+    if (new_session) setsid();
     int fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    execv(argv[0], argv.data());
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   return pid;
+}
+
+inline pid_t start_sweep(const std::vector<std::string>& args, const std::string& output_path) {
+  std::vector<std::string> all = {DS_SWEEP_EXE};
+  all.insert(all.end(), args.begin(), args.end());
+  return start_logged(all, output_path);
 }
 
 // Waits up to `seconds`; returns the wait status, or -1 after killing a child that overran.

@@ -30,21 +30,9 @@ pid_t start_mpirun(int ranks, const std::vector<std::string>& sweep_args, const 
                                   // The test machines may forbid cross-process memory attach (ptrace).
                                   "--mca", "btl_vader_single_copy_mechanism", "none", DS_SWEEP_EXE};
   all.insert(all.end(), sweep_args.begin(), sweep_args.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    setsid();
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("mpirun", argv.data());
-    _exit(127);
-  }
-  return pid;
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  return test::start_logged(all, log, /*new_session=*/true);
 }
 
 std::vector<std::string> sweep_args(const std::string& spec, const std::string& db, std::vector<std::string> extra = {}) {
