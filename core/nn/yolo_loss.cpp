@@ -152,8 +152,14 @@ YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, in
         const size_t box_index = L.index(b, slot, loc, 0), obj_index = L.index(b, slot, loc, 4);
         auto [iou, variant] = box_delta(p, L, t, out, anchor, box_index, i, j, net_w, net_h, delta);
         rep.count++;
-        rep.iou_sum += iou;
-        if (p.iou_loss != IouLoss::mse) rep.box += p.iou_normalizer * (1.0 - variant);
+        // A prediction whose exp(tw|th) overflowed has no IoU: its deltas were zeroed (fix_nan_inf), and it is
+        // counted apart rather than turning the reported loss into NaN, which would stop the run as diverged.
+        if (std::isfinite(iou) && std::isfinite(variant)) {
+          rep.iou_sum += iou;
+          if (p.iou_loss != IouLoss::mse) rep.box += p.iou_normalizer * (1.0 - variant);
+        } else {
+          rep.undefined_iou++;
+        }
         if (p.objectness_smooth) {
           if (delta[obj_index] == 0) delta[obj_index] = p.obj_normalizer * (1 - out[obj_index]);
         } else {

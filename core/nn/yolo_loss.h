@@ -45,7 +45,8 @@ struct YoloLossReport {
   double obj = 0;     // Σ objectness delta²
   double cls = 0;     // Σ class delta²
   int count = 0;      // truth-anchor assignments
-  double iou_sum = 0; // Σ IoU of assigned predictions (avg IoU = iou_sum / count)
+  double iou_sum = 0; // Σ IoU of assigned predictions with a finite IoU
+  int undefined_iou = 0; // assignments whose predicted box overflowed (IoU NaN/Inf): no box loss, zero deltas
   double total() const { return box + obj + cls; }
 };
 
