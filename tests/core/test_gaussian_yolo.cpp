@@ -111,6 +111,34 @@ TEST(GaussianYolo, BoxDeltasAreTheNegativeGradientOfTheNegativeLogLikelihood) {
       }
 }
 
+// With an IoU loss the μ deltas are [yolo]'s (the IoU gradient of the box at the means, times exp(tw|th)),
+// while the σ deltas stay the negative log-likelihood's.
+TEST(GaussianYolo, IouLossReplacesOnlyTheMeanDeltas) {
+  YoloLossParams g = gaussian_head(), g_mse = gaussian_head();
+  g.iou_loss = IouLoss::giou;
+  YoloLossParams plain = g;
+  plain.gaussian = false;
+  const std::vector<float> out = head_output();
+  std::vector<float> plain_out(size_t(7 + kClasses) * kPlane);  // [x, y, w, h, obj, classes] from the means
+  for (int e = 0; e < 7 + kClasses; ++e)
+    for (int i = 0; i < kPlane; ++i)
+      plain_out[size_t(e * kPlane + i)] = out[size_t((e < 4 ? 2 * e : e + 4) * kPlane + i)];
+  const TruthBox t{0.45f, 0.6f, 0.4f, 0.35f, 1};
+  auto deltas = [&](const YoloLossParams& p, std::vector<float> o, int entries) {
+    std::vector<float> d(o.size(), 0.f);
+    yolo_deltas(p, Tensor{o.data(), Shape{1, entries, kH, kW}, Device::cpu}, 24, 24, {{t}}, d.data());
+    return d;
+  };
+  const std::vector<float> dg = deltas(g, out, kEntries), dm = deltas(g_mse, out, kEntries);
+  const std::vector<float> dp = deltas(plain, plain_out, 7 + kClasses);
+  const int loc = 1 * kW + 1;
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_NEAR(dg[size_t(2 * k * kPlane + loc)], dp[size_t(k * kPlane + loc)], 1e-6) << "mean " << k;
+    EXPECT_NE(dg[size_t(2 * k * kPlane + loc)], dm[size_t(2 * k * kPlane + loc)]) << "mean " << k;
+    EXPECT_EQ(dg[size_t((2 * k + 1) * kPlane + loc)], dm[size_t((2 * k + 1) * kPlane + loc)]) << "sigma " << k;
+  }
+}
+
 // darknet's get_gaussian_yolo_detections: probability = objectness · class · (1 − mean σ); a larger σ lowers it.
 TEST(GaussianYolo, LargerSigmaLowersTheDetectionScore) {
   const YoloLossParams p = gaussian_head();
