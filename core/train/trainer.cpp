@@ -166,7 +166,7 @@ int train_detector(const TrainConfig& c) {
     std::vector<YoloLossReport> terms(now_heads.size());  // per head, summed over the mini-batches
     for (int sub = 0; sub < base.subdivisions; ++sub) {
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
-      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths);
+      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths, 0.01f, sub);
       for (size_t k = 0; k < now_heads.size(); ++k) {
         const YoloLossReport& r = now_heads[k].yolo->last_loss;
         terms[k].box += r.box;
