@@ -1,0 +1,145 @@
+// darknet's train_classifier loop (classifier.c) on darksweep's pieces; see classifier_trainer.h.
+#include "core/train/classifier_trainer.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/data/classify.h"
+#include "core/nn/classifier_loss.h"
+#include "core/nn/sgd.h"
+#include "core/train/evaluate_classifier.h"
+#include "core/train/precise_bn.h"
+#include "core/train/train_loop.h"
+#include "core/train/trainer.h"
+#include "core/util/error.h"
+
+namespace ds {
+namespace {
+
+// Index (in cfg.layer) of the [softmax] that ends a classifier cfg, or -1.
+int softmax_index(const Cfg& cfg) {
+  for (const CfgSection& s : cfg.sections)
+    if (s.type == "yolo") return -1;
+  int last = int(cfg.num_layers()) - 1;
+  if (last > 0 && cfg.layer(size_t(last)).type == "cost") --last;
+  return last >= 0 && cfg.layer(size_t(last)).type == "softmax" ? last : -1;
+}
+
+}  // namespace
+
+bool is_classifier_cfg(const Cfg& cfg) { return softmax_index(cfg) >= 0; }
+
+int train_classifier(const TrainConfig& c) {
+  std::filesystem::create_directories(c.out_dir);
+  const Cfg cfg = run_cfg(c);
+  const int softmax = softmax_index(cfg);
+  if (softmax < 0) throw InputError(c.cfg_path + ": a classifier ends in [softmax] (optionally [cost]) and has no [yolo]");
+  const CfgSection& softmax_section = cfg.layer(size_t(softmax));
+  if (softmax_section.get_int("groups", 1) != 1)
+    softmax_section.fail("groups", "a classifier's softmax has groups=1 (one distribution per image)");
+  const bool softmax_loss = softmax_section.get_int("noloss", 0) == 0;
+  const int cost = softmax + 1 < int(cfg.num_layers()) ? softmax + 1 : -1;
+
+  auto net = std::make_unique<Network>(cfg);
+  const NetOptions base = net->options();
+  const int classes = int(net->layer(size_t(softmax)).out_shape.size());
+  if (c.classes > 0 && c.classes != classes)
+    throw InputError(c.cfg_path + ": data.classes is " + std::to_string(c.classes) + " but the [softmax] has " +
+                     std::to_string(classes) + " outputs");
+  const int max_batches = base.max_batches;
+  if (max_batches <= 0) throw InputError(c.cfg_path + ": [net] max_batches must be > 0 for training");
+  const ClassifierAugment aug = classifier_augment(base, c.cfg_path);
+
+  const Dataset train = read_darknet_list(c.train_list, classes);
+  const Dataset val = c.val_list.empty() ? Dataset{} : read_darknet_list(c.val_list, classes);
+  if (train.images.empty()) throw InputError(c.train_list + ": no training images");
+  const std::vector<int> train_classes = image_classes(train), val_classes = image_classes(val);
+
+  Rng rng(c.seed);                              // the network's draws (dropout)
+  Rng data_rng(c.seed ^ 0x9e3779b97f4a7c15ULL);  // image choice and augmentation
+  TrainState st = start_or_resume(c, cfg, net, [&](const TrainState&, const Network& probe) {
+    return build_network(cfg, base.width, base.height, base.mini_batch, &probe);
+  });
+  double avg_loss = -1;
+  if (st.rng.count("train")) {  // resumed
+    rng.set_state(st.rng.at("train"));
+    data_rng.set_state(st.rng.at("data"));
+    avg_loss = st.extra.value("avg_loss", -1.0);
+  }
+  emit({{"event", "start"}, {"iteration", st.iteration}, {"max_iterations", max_batches},
+        {"train_images", train.images.size()}, {"val_images", val.images.size()}, {"classes", classes}});
+
+  auto checkpoint = [&]() {
+    st.rng["train"] = rng.state();
+    st.rng["data"] = data_rng.state();
+    st.extra = {{"avg_loss", avg_loss}};
+    write_checkpoint(c, *net, st);
+  };
+  // As the detector: the current weights in a separate network, batch-norm statistics re-estimated on request.
+  auto inference_network = [&]() {
+    auto eval_net = build_network(cfg, base.width, base.height, 8, net.get());
+    if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
+    return eval_net;
+  };
+  auto evaluate = [&](Network& eval_net) -> nlohmann::json {
+    if (val.images.empty()) return nlohmann::json::object();
+    const ClassifierEval e = evaluate_classifier(eval_net, size_t(softmax), val, val_classes, c.max_val_images);
+    nlohmann::json m = {{"top1", e.top1}, {"top5", e.top5}, {"images", e.images}};
+    emit({{"event", "eval"}, {"iteration", st.iteration}, {"metrics", m}});
+    std::fprintf(stderr, "[eval %lld] top-1 %.4f  top-5 %.4f  (%zu images)\n", (long long)st.iteration, e.top1, e.top5,
+                 e.images);
+    return m;
+  };
+
+  const LoopClock clock{monotonic_seconds(), st.iteration};
+  while (st.iteration < max_batches) {
+    if (g_stop_requested) {
+      checkpoint();
+      std::fprintf(stderr, "stopped by signal at iteration %lld: checkpointed, exiting as preempted\n",
+                   (long long)st.iteration);
+      return kExitPreempted;
+    }
+    const double t0 = monotonic_seconds();
+    double loss_sum = 0;
+    int images = 0;
+    for (int sub = 0; sub < base.subdivisions; ++sub) {
+      const ClassBatch b = load_classifier_batch(train, train_classes, classes, aug, base.mini_batch, base.width,
+                                                 base.height, data_rng);
+      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration));
+      // The loss layers' deltas, as darknet's forward_softmax_layer and forward_cost_layer write them.
+      const Tensor probs = net->output(size_t(softmax));
+      if (softmax_loss)
+        loss_sum += softmax_cross_entropy(probs.data, b.targets.data(), net->delta(size_t(softmax)).data, size_t(b.n),
+                                          size_t(classes));
+      if (cost >= 0)
+        loss_sum += sum_squared_error(net->output(size_t(cost)).data, b.targets.data(), net->delta(size_t(cost)).data,
+                                      size_t(b.n), size_t(classes));
+      net->backward(b.x.data());
+      images += b.n;
+    }
+    const float lr = learning_rate_at(net->options(), int(st.iteration));
+    sgd_step(*net, lr);
+    st.iteration++;
+    st.seen += uint64_t(images);
+    const double loss = loss_sum / images;
+    if (diverged(loss, st.iteration)) return kExitDiverged;
+    avg_loss = avg_loss < 0 ? loss : avg_loss * 0.9 + loss * 0.1;
+    const double dt = monotonic_seconds() - t0;
+    const double eta = clock.eta(st.iteration, max_batches);
+    emit({{"event", "iter"}, {"iteration", st.iteration}, {"max_iterations", max_batches}, {"loss", loss},
+          {"avg_loss", avg_loss}, {"lr", lr}, {"images_per_s", images / dt}, {"width", base.width},
+          {"height", base.height}, {"mini_batch", base.mini_batch}});
+    print_progress(st.iteration, max_batches, loss, avg_loss, lr, base.width, base.height, images / dt, eta);
+    if (c.checkpoint_every > 0 && st.iteration % c.checkpoint_every == 0 && st.iteration < max_batches) checkpoint();
+    if (c.eval_every > 0 && st.iteration % c.eval_every == 0 && st.iteration < max_batches)
+      evaluate(*inference_network());
+  }
+
+  std::unique_ptr<Network> final_net = inference_network();
+  nlohmann::json metrics = evaluate(*final_net);
+  metrics["final_avg_loss"] = avg_loss;
+  finish_run(c, *final_net, st, metrics);
+  return kExitOk;
+}
+
+}  // namespace ds

@@ -1,0 +1,107 @@
+// Shared training-loop pieces (see train_loop.h).
+#include "core/train/train_loop.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/nn/weights_io.h"
+#include "core/util/atomic_file.h"
+
+namespace ds {
+
+void emit(const nlohmann::json& event) {
+  std::printf("%s\n", event.dump().c_str());
+  std::fflush(stdout);
+}
+
+double monotonic_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+std::string format_duration(double s) {
+  char buf[32];
+  int t = int(s);
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
+  return buf;
+}
+
+}  // namespace
+
+Cfg run_cfg(const TrainConfig& c) {
+  Cfg cfg = parse_cfg_text(c.cfg_text, c.cfg_path);
+  apply_overrides(cfg, c.overrides);
+  if (c.max_batches > 0) apply_override(cfg, "net.max_batches=" + std::to_string(c.max_batches));
+  return cfg;
+}
+
+std::unique_ptr<Network> build_network(const Cfg& cfg, int w, int h, int mini_batch, const Network* from) {
+  Cfg sized = cfg;
+  apply_override(sized, "net.width=" + std::to_string(w));
+  apply_override(sized, "net.height=" + std::to_string(h));
+  auto net = std::make_unique<Network>(sized, mini_batch);
+  net->options().mini_batch = mini_batch;  // DM: the SGD step divides by the current batch, as darknet
+  if (from) {
+    std::copy(from->params(), from->params() + from->num_params(), net->params());
+    std::copy(from->grads(), from->grads() + from->num_params(), net->grads());
+  }
+  return net;
+}
+
+std::string checkpoint_path(const TrainConfig& c) { return c.out_dir + "/checkpoint.ckpt"; }
+
+TrainState start_or_resume(const TrainConfig& c, const Cfg& cfg, std::unique_ptr<Network>& net,
+                           const std::function<std::unique_ptr<Network>(const TrainState&, const Network&)>& rebuild) {
+  TrainState st;
+  const std::string path = checkpoint_path(c);
+  if (std::filesystem::exists(path)) {
+    Network probe(cfg);
+    st = load_checkpoint(path, probe);
+    net = rebuild(st, probe);
+    emit({{"event", "resume"}, {"iteration", st.iteration}, {"path", path}});
+  } else {
+    Rng init(c.seed);
+    net->init_params(init);
+    if (!c.init_weights.empty()) load_weights(*net, c.init_weights, c.init_partial);
+  }
+  return st;
+}
+
+void write_checkpoint(const TrainConfig& c, const Network& net, const TrainState& st) {
+  save_checkpoint(checkpoint_path(c), net, st);
+  emit({{"event", "checkpoint"}, {"iteration", st.iteration}, {"path", checkpoint_path(c)}});
+}
+
+double LoopClock::eta(int64_t iteration, int max_batches) const {
+  const double elapsed = monotonic_seconds() - t_start;
+  return elapsed / double(std::max<int64_t>(1, iteration - it_start)) * double(max_batches - iteration);
+}
+
+bool diverged(double loss, int64_t iteration) {
+  if (std::isfinite(loss)) return false;
+  emit({{"event", "diverged"}, {"iteration", iteration}, {"loss", nullptr}});
+  std::fprintf(stderr, "loss became %s at iteration %lld: stopping (diverged)\n", std::isnan(loss) ? "NaN" : "Inf",
+               (long long)iteration);
+  return true;
+}
+
+void print_progress(int64_t iteration, int max_batches, double loss, double avg_loss, float lr, int w, int h,
+                    double images_per_s, double eta_s) {
+  std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)iteration,
+               max_batches, loss, avg_loss, lr, w, h, images_per_s, format_duration(eta_s).c_str());
+}
+
+void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, nlohmann::json metrics) {
+  metrics["iterations"] = st.iteration;
+  metrics["seen"] = st.seen;
+  save_weights(final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with
+  emit({{"event", "artifact"}, {"kind", "weights"}, {"path", c.out_dir + "/final.weights"}});
+  write_file_atomically(c.out_dir + "/metrics.json", metrics.dump(2) + "\n");
+  emit({{"event", "done"}, {"iteration", st.iteration}, {"metrics", metrics}});
+}
+
+}  // namespace ds
