@@ -14,31 +14,42 @@
 #include "core/util/error.h"
 
 namespace ds {
-namespace {
 
-// Index (in cfg.layer) of the [softmax] that ends a classifier cfg, or -1.
-int softmax_index(const Cfg& cfg) {
+ClassifierHead classifier_head(const Cfg& cfg) {
+  ClassifierHead h;
   for (const CfgSection& s : cfg.sections)
-    if (s.type == "yolo") return -1;
+    if (s.type == "yolo") return h;
   int last = int(cfg.num_layers()) - 1;
-  if (last > 0 && cfg.layer(size_t(last)).type == "cost") --last;
-  return last >= 0 && cfg.layer(size_t(last)).type == "softmax" ? last : -1;
+  if (last > 0 && cfg.layer(size_t(last)).type == "cost") h.cost = last--;
+  if (last < 0 || cfg.layer(size_t(last)).type != "softmax") return ClassifierHead{};
+  h.softmax = last;
+  h.softmax_loss = cfg.layer(size_t(last)).get_int("noloss", 0) == 0;
+  return h;
 }
 
-}  // namespace
+bool is_classifier_cfg(const Cfg& cfg) { return classifier_head(cfg).softmax >= 0; }
 
-bool is_classifier_cfg(const Cfg& cfg) { return softmax_index(cfg) >= 0; }
+double classifier_loss_deltas(Network& net, const ClassifierHead& head, const float* targets, int n) {
+  const Tensor probs = net.output(size_t(head.softmax));
+  const size_t classes = probs.size() / size_t(net.mini_batch());
+  double loss = 0;
+  if (head.softmax_loss)
+    loss += softmax_cross_entropy(probs.data, targets, net.delta(size_t(head.softmax)).data, size_t(n), classes);
+  if (head.cost >= 0)
+    loss += sum_squared_error(net.output(size_t(head.cost)).data, targets, net.delta(size_t(head.cost)).data, size_t(n),
+                              classes);
+  return loss;
+}
 
 int train_classifier(const TrainConfig& c) {
   std::filesystem::create_directories(c.out_dir);
   const Cfg cfg = run_cfg(c);
-  const int softmax = softmax_index(cfg);
+  const ClassifierHead head = classifier_head(cfg);
+  const int softmax = head.softmax;
   if (softmax < 0) throw InputError(c.cfg_path + ": a classifier ends in [softmax] (optionally [cost]) and has no [yolo]");
   const CfgSection& softmax_section = cfg.layer(size_t(softmax));
   if (softmax_section.get_int("groups", 1) != 1)
     softmax_section.fail("groups", "a classifier's softmax has groups=1 (one distribution per image)");
-  const bool softmax_loss = softmax_section.get_int("noloss", 0) == 0;
-  const int cost = softmax + 1 < int(cfg.num_layers()) ? softmax + 1 : -1;
 
   auto net = std::make_unique<Network>(cfg);
   const NetOptions base = net->options();
@@ -106,14 +117,7 @@ int train_classifier(const TrainConfig& c) {
       const ClassBatch b = load_classifier_batch(train, train_classes, classes, aug, base.mini_batch, base.width,
                                                  base.height, data_rng);
       net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration));
-      // The loss layers' deltas, as darknet's forward_softmax_layer and forward_cost_layer write them.
-      const Tensor probs = net->output(size_t(softmax));
-      if (softmax_loss)
-        loss_sum += softmax_cross_entropy(probs.data, b.targets.data(), net->delta(size_t(softmax)).data, size_t(b.n),
-                                          size_t(classes));
-      if (cost >= 0)
-        loss_sum += sum_squared_error(net->output(size_t(cost)).data, b.targets.data(), net->delta(size_t(cost)).data,
-                                      size_t(b.n), size_t(classes));
+      loss_sum += classifier_loss_deltas(*net, head, b.targets.data(), b.n);
       net->backward(b.x.data());
       images += b.n;
     }
