@@ -6,7 +6,6 @@
 
 #include "core/data/classify.h"
 #include "core/nn/classifier_loss.h"
-#include "core/nn/sgd.h"
 #include "core/train/evaluate_classifier.h"
 #include "core/train/precise_bn.h"
 #include "core/train/train_loop.h"
@@ -104,12 +103,7 @@ int train_classifier(const TrainConfig& c) {
 
   const LoopClock clock{monotonic_seconds(), st.iteration};
   while (st.iteration < max_batches) {
-    if (g_stop_requested) {
-      checkpoint();
-      std::fprintf(stderr, "stopped by signal at iteration %lld: checkpointed, exiting as preempted\n",
-                   (long long)st.iteration);
-      return kExitPreempted;
-    }
+    if (stop_if_preempted(st.iteration, checkpoint)) return kExitPreempted;
     const double t0 = monotonic_seconds();
     double loss_sum = 0;
     int images = 0;
@@ -121,28 +115,15 @@ int train_classifier(const TrainConfig& c) {
       net->backward(b.x.data());
       images += b.n;
     }
-    const float lr = learning_rate_at(net->options(), int(st.iteration));
-    sgd_step(*net, lr);
-    st.iteration++;
-    st.seen += uint64_t(images);
-    const double loss = loss_sum / images;
-    if (diverged(loss, st.iteration)) return kExitDiverged;
-    avg_loss = avg_loss < 0 ? loss : avg_loss * 0.9 + loss * 0.1;
-    const double dt = monotonic_seconds() - t0;
-    const double eta = clock.eta(st.iteration, max_batches);
-    emit({{"event", "iter"}, {"iteration", st.iteration}, {"max_iterations", max_batches}, {"loss", loss},
-          {"avg_loss", avg_loss}, {"lr", lr}, {"images_per_s", images / dt}, {"width", base.width},
-          {"height", base.height}, {"mini_batch", base.mini_batch}});
-    print_progress(st.iteration, max_batches, loss, avg_loss, lr, base.width, base.height, images / dt, eta);
-    if (c.checkpoint_every > 0 && st.iteration % c.checkpoint_every == 0 && st.iteration < max_batches) checkpoint();
-    if (c.eval_every > 0 && st.iteration % c.eval_every == 0 && st.iteration < max_batches)
-      evaluate(*inference_network());
+    const IterationSums sums{loss_sum, images, t0, base.width, base.height, base.mini_batch};
+    if (!finish_iteration(*net, st, avg_loss, clock, sums)) return kExitDiverged;
+    if (periodic(c.checkpoint_every, st.iteration, max_batches)) checkpoint();
+    if (periodic(c.eval_every, st.iteration, max_batches)) evaluate(*inference_network());
   }
 
   std::unique_ptr<Network> final_net = inference_network();
   nlohmann::json metrics = evaluate(*final_net);
-  metrics["final_avg_loss"] = avg_loss;
-  finish_run(c, *final_net, st, metrics);
+  finish_run(c, *final_net, st, avg_loss, metrics);
   return kExitOk;
 }
 

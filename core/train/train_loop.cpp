@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/nn/sgd.h"
 #include "core/nn/weights_io.h"
+#include "core/train/trainer.h"
 #include "core/util/atomic_file.h"
 
 namespace ds {
@@ -81,21 +83,48 @@ double LoopClock::eta(int64_t iteration, int max_batches) const {
   return elapsed / double(std::max<int64_t>(1, iteration - it_start)) * double(max_batches - iteration);
 }
 
-bool diverged(double loss, int64_t iteration) {
-  if (std::isfinite(loss)) return false;
-  emit({{"event", "diverged"}, {"iteration", iteration}, {"loss", nullptr}});
-  std::fprintf(stderr, "loss became %s at iteration %lld: stopping (diverged)\n", std::isnan(loss) ? "NaN" : "Inf",
-               (long long)iteration);
+bool stop_if_preempted(int64_t iteration, const std::function<void()>& checkpoint) {
+  if (!g_stop_requested) return false;
+  checkpoint();
+  std::fprintf(stderr, "stopped by signal at iteration %lld: checkpointed, exiting as preempted\n", (long long)iteration);
   return true;
 }
 
-void print_progress(int64_t iteration, int max_batches, double loss, double avg_loss, float lr, int w, int h,
-                    double images_per_s, double eta_s) {
-  std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)iteration,
-               max_batches, loss, avg_loss, lr, w, h, images_per_s, format_duration(eta_s).c_str());
+bool finish_iteration(Network& net, TrainState& st, double& avg_loss, const LoopClock& clock, const IterationSums& s,
+                      const nlohmann::json& extra) {
+  const int max_batches = net.options().max_batches;
+  const float lr = learning_rate_at(net.options(), int(st.iteration));
+  sgd_step(net, lr);
+  st.iteration++;
+  st.seen += uint64_t(s.images);
+  const double loss = s.loss_sum / s.images;
+  if (!std::isfinite(loss)) {
+    emit({{"event", "diverged"}, {"iteration", st.iteration}, {"loss", nullptr}});
+    std::fprintf(stderr, "loss became %s at iteration %lld: stopping (diverged)\n", std::isnan(loss) ? "NaN" : "Inf",
+                 (long long)st.iteration);
+    return false;
+  }
+  avg_loss = avg_loss < 0 ? loss : avg_loss * 0.9 + loss * 0.1;
+  const double images_per_s = s.images / (monotonic_seconds() - s.t0);
+  const double eta = clock.eta(st.iteration, max_batches);
+  nlohmann::json event = {{"event", "iter"}, {"iteration", st.iteration}, {"max_iterations", max_batches},
+                          {"loss", loss},    {"avg_loss", avg_loss},      {"lr", lr},
+                          {"images_per_s", images_per_s}, {"width", s.w}, {"height", s.h},
+                          {"mini_batch", s.mini_batch}};
+  event.update(extra);
+  emit(event);
+  std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)st.iteration,
+               max_batches, loss, avg_loss, lr, s.w, s.h, images_per_s, format_duration(eta).c_str());
+  return true;
 }
 
-void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, nlohmann::json metrics) {
+bool periodic(int every, int64_t iteration, int max_batches) {
+  return every > 0 && iteration % every == 0 && iteration < max_batches;
+}
+
+void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, double avg_loss,
+                nlohmann::json metrics) {
+  metrics["final_avg_loss"] = avg_loss;
   metrics["iterations"] = st.iteration;
   metrics["seen"] = st.seen;
   save_weights(final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with

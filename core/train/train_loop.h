@@ -38,13 +38,27 @@ struct LoopClock {
   double eta(int64_t iteration, int max_batches) const;
 };
 
-// darknet stops on a NaN/Inf loss: emits "diverged", says so on stderr and returns true.
-bool diverged(double loss, int64_t iteration);
-// The human progress line on stderr.
-void print_progress(int64_t iteration, int max_batches, double loss, double avg_loss, float lr, int w, int h,
-                    double images_per_s, double eta_s);
+// SIGTERM/SIGINT was seen (g_stop_requested): runs `checkpoint`, says so on stderr and returns true.
+bool stop_if_preempted(int64_t iteration, const std::function<void()>& checkpoint);
 
-// The end of a run: DIR/final.weights (seen images in the header), DIR/metrics.json, "artifact" and "done".
-void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, nlohmann::json metrics);
+// What one iteration's mini-batches gave: the loss summed over `images`, at this size, started at t0.
+struct IterationSums {
+  double loss_sum = 0;
+  int images = 0;
+  double t0 = 0;
+  int w = 0, h = 0, mini_batch = 0;
+};
+// The end of darknet's iteration: SGD at the policy's rate, iteration and seen images counted, the NaN/Inf
+// stop (emits "diverged", returns false), the running average loss, the "iter" event (plus `extra` keys)
+// and the progress line on stderr.
+bool finish_iteration(Network& net, TrainState& st, double& avg_loss, const LoopClock& clock, const IterationSums& s,
+                      const nlohmann::json& extra = nlohmann::json::object());
+// Every `every` iterations, except at the last one (which finish_run covers).
+bool periodic(int every, int64_t iteration, int max_batches);
+
+// The end of a run: DIR/final.weights (seen images in the header), DIR/metrics.json (with final_avg_loss,
+// iterations, seen), "artifact" and "done".
+void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, double avg_loss,
+                nlohmann::json metrics);
 
 }  // namespace ds

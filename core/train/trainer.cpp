@@ -1,12 +1,10 @@
 // darknet's train_detector loop (detector.c) on darksweep's pieces; see trainer.h.
 #include "core/train/trainer.h"
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "core/data/loader.h"
-#include "core/nn/sgd.h"
 #include "core/train/evaluate.h"
 #include "core/train/precise_bn.h"
 #include "core/train/random_shape.h"
@@ -100,12 +98,7 @@ int train_detector(const TrainConfig& c) {
   const float random = first_yolo.random;
   const LoopClock clock{monotonic_seconds(), st.iteration};
   while (st.iteration < max_batches) {
-    if (g_stop_requested) {
-      checkpoint();
-      std::fprintf(stderr, "stopped by signal at iteration %lld: checkpointed, exiting as preempted\n",
-                   (long long)st.iteration);
-      return kExitPreempted;
-    }
+    if (stop_if_preempted(st.iteration, checkpoint)) return kExitPreempted;
     if (random != 0 && st.iteration % 10 == 0) {
       ShapeChoice next = random_shape(base, random, int(st.iteration), c.seed);
       if (next.w != shape.w || next.h != shape.h || next.mini_batch != shape.mini_batch) {
@@ -139,28 +132,15 @@ int train_detector(const TrainConfig& c) {
                             {"obj", terms[k].obj / images}, {"cls", terms[k].cls / images},
                             {"count", terms[k].count},
                             {"avg_iou", terms[k].count ? terms[k].iou_sum / terms[k].count : 0.0}});
-    const float lr = learning_rate_at(net->options(), int(st.iteration));
-    sgd_step(*net, lr);
-    st.iteration++;
-    st.seen += uint64_t(images);
-    const double loss = loss_sum / images;
-    if (diverged(loss, st.iteration)) return kExitDiverged;
-    avg_loss = avg_loss < 0 ? loss : avg_loss * 0.9 + loss * 0.1;
-    const double dt = monotonic_seconds() - t0;
-    const double eta = clock.eta(st.iteration, max_batches);
-    emit({{"event", "iter"}, {"iteration", st.iteration}, {"max_iterations", max_batches}, {"loss", loss},
-          {"avg_loss", avg_loss}, {"lr", lr}, {"images_per_s", images / dt}, {"width", shape.w},
-          {"height", shape.h}, {"mini_batch", shape.mini_batch}, {"heads", head_terms}});
-    print_progress(st.iteration, max_batches, loss, avg_loss, lr, shape.w, shape.h, images / dt, eta);
-    if (c.checkpoint_every > 0 && st.iteration % c.checkpoint_every == 0 && st.iteration < max_batches) checkpoint();
-    if (c.eval_every > 0 && st.iteration % c.eval_every == 0 && st.iteration < max_batches)
-      evaluate(*inference_network());
+    const IterationSums sums{loss_sum, images, t0, shape.w, shape.h, shape.mini_batch};
+    if (!finish_iteration(*net, st, avg_loss, clock, sums, {{"heads", head_terms}})) return kExitDiverged;
+    if (periodic(c.checkpoint_every, st.iteration, max_batches)) checkpoint();
+    if (periodic(c.eval_every, st.iteration, max_batches)) evaluate(*inference_network());
   }
 
   std::unique_ptr<Network> final_net = inference_network();
   nlohmann::json metrics = evaluate(*final_net);
-  metrics["final_avg_loss"] = avg_loss;
-  finish_run(c, *final_net, st, metrics);
+  finish_run(c, *final_net, st, avg_loss, metrics);
   return kExitOk;
 }
 
