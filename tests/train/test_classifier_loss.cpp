@@ -6,6 +6,8 @@
 #include <numeric>
 
 #include "core/nn/classifier_loss.h"
+#include "core/nn/gradcheck.h"
+#include "core/util/error.h"
 #include "core/train/classifier_trainer.h"
 
 using namespace ds;
@@ -134,4 +136,23 @@ TEST(ClassifierAccuracy, TopKCountsClassesRankedAboveTheTrueOne) {
   EXPECT_TRUE(in_top_k(s, 6, 5, 5));
   EXPECT_FALSE(in_top_k(s, 6, 2, 5));  // the lowest score is 6th
   EXPECT_TRUE(in_top_k(s, 6, 2, 6));
+}
+
+TEST(GradcheckCost, IdentityForwardAndScaledDeltaBackward) {
+  // scale 1: backward is the gradient of the identity forward.
+  LayerHarness h = LayerHarness::build("[cost]\ntype=sse\n", Shape{1, 6, 1, 1}, {Shape{1, 6, 1, 1}}, 2);
+  const GradcheckResult g = gradcheck(h);
+  EXPECT_TRUE(g.ok(1e-3)) << g.worst;
+  h.forward(true);
+  for (size_t i = 0; i < h.out.size(); ++i) EXPECT_EQ(h.out[i], h.in[0][i]);
+  // scale s: darknet's axpy(scale, delta, net.delta) adds s · delta (a weight, not the forward's gradient).
+  LayerHarness s = LayerHarness::build("[cost]\ntype=sse\nscale=0.5\n", Shape{1, 6, 1, 1}, {Shape{1, 6, 1, 1}}, 2);
+  Buffer in_delta(s.in[0].size(), 1.f);
+  for (size_t i = 0; i < s.out_delta.size(); ++i) s.out_delta[i] = float(i);
+  BackwardArgs b{s.input_views(), {Tensor{in_delta.data(), Shape{2, 6, 1, 1}, Device::cpu}},
+                 Tensor{s.out.data(), Shape{2, 6, 1, 1}, Device::cpu},
+                 Tensor{s.out_delta.data(), Shape{2, 6, 1, 1}, Device::cpu}};
+  s.layer->backward(b);
+  for (size_t i = 0; i < in_delta.size(); ++i) EXPECT_FLOAT_EQ(in_delta[i], 1.f + 0.5f * float(i));
+  EXPECT_THROW(LayerHarness::build("[cost]\ntype=smooth\n", Shape{1, 6, 1, 1}, {Shape{1, 6, 1, 1}}, 1), InputError);
 }
