@@ -7,7 +7,6 @@
 #include "core/data/classify.h"
 #include "core/nn/classifier_loss.h"
 #include "core/train/evaluate_classifier.h"
-#include "core/train/precise_bn.h"
 #include "core/train/train_loop.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -85,12 +84,6 @@ int train_classifier(const TrainConfig& c) {
     st.extra = {{"avg_loss", avg_loss}};
     write_checkpoint(c, *net, st);
   };
-  // As the detector: the current weights in a separate network, batch-norm statistics re-estimated on request.
-  auto inference_network = [&]() {
-    auto eval_net = build_network(cfg, base.width, base.height, 8, net.get());
-    if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
-    return eval_net;
-  };
   auto evaluate = [&](Network& eval_net) -> nlohmann::json {
     if (val.images.empty()) return nlohmann::json::object();
     const ClassifierEval e = evaluate_classifier(eval_net, size_t(softmax), val, val_classes, c.max_val_images);
@@ -117,13 +110,11 @@ int train_classifier(const TrainConfig& c) {
     }
     const IterationSums sums{loss_sum, images, t0, base.width, base.height, base.mini_batch};
     if (!finish_iteration(*net, st, avg_loss, clock, sums)) return kExitDiverged;
-    if (periodic(c.checkpoint_every, st.iteration, max_batches)) checkpoint();
-    if (periodic(c.eval_every, st.iteration, max_batches)) evaluate(*inference_network());
+    periodic_work(c, st.iteration, max_batches, checkpoint,
+                  [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }
 
-  std::unique_ptr<Network> final_net = inference_network();
-  nlohmann::json metrics = evaluate(*final_net);
-  finish_run(c, *final_net, st, avg_loss, metrics);
+  finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
   return kExitOk;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/nn/sgd.h"
 #include "core/nn/weights_io.h"
+#include "core/train/precise_bn.h"
 #include "core/train/trainer.h"
 #include "core/util/atomic_file.h"
 
@@ -118,16 +119,29 @@ bool finish_iteration(Network& net, TrainState& st, double& avg_loss, const Loop
   return true;
 }
 
-bool periodic(int every, int64_t iteration, int max_batches) {
-  return every > 0 && iteration % every == 0 && iteration < max_batches;
+void periodic_work(const TrainConfig& c, int64_t iteration, int max_batches, const std::function<void()>& checkpoint,
+                   const std::function<void()>& evaluate) {
+  auto due = [&](int every) { return every > 0 && iteration % every == 0 && iteration < max_batches; };
+  if (due(c.checkpoint_every)) checkpoint();
+  if (due(c.eval_every)) evaluate();
 }
 
-void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, double avg_loss,
-                nlohmann::json metrics) {
+std::unique_ptr<Network> inference_network(const TrainConfig& c, const Cfg& cfg, const NetOptions& base,
+                                           const Network& net, const Dataset& train) {
+  auto eval_net = build_network(cfg, base.width, base.height, 8, &net);
+  if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
+  return eval_net;
+}
+
+void finish_run(const TrainConfig& c, const Cfg& cfg, const NetOptions& base, const Network& net,
+                const Dataset& train, const TrainState& st, double avg_loss,
+                const std::function<nlohmann::json(Network&)>& evaluate) {
+  const std::unique_ptr<Network> final_net = inference_network(c, cfg, base, net, train);
+  nlohmann::json metrics = evaluate(*final_net);
   metrics["final_avg_loss"] = avg_loss;
   metrics["iterations"] = st.iteration;
   metrics["seen"] = st.seen;
-  save_weights(final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with
+  save_weights(*final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", c.out_dir + "/final.weights"}});
   write_file_atomically(c.out_dir + "/metrics.json", metrics.dump(2) + "\n");
   emit({{"event", "done"}, {"iteration", st.iteration}, {"metrics", metrics}});

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cfg/cfg.h"
+#include "core/data/dataset.h"
 #include "core/nn/checkpoint.h"
 #include "core/nn/network.h"
 #include "core/train/train_config.h"
@@ -53,12 +54,22 @@ struct IterationSums {
 // and the progress line on stderr.
 bool finish_iteration(Network& net, TrainState& st, double& avg_loss, const LoopClock& clock, const IterationSums& s,
                       const nlohmann::json& extra = nlohmann::json::object());
-// Every `every` iterations, except at the last one (which finish_run covers).
-bool periodic(int every, int64_t iteration, int max_batches);
+// After an iteration: `checkpoint` every checkpoint_every and `evaluate` every eval_every iterations, except
+// at the last one (which finish_run covers).
+void periodic_work(const TrainConfig& c, int64_t iteration, int max_batches, const std::function<void()>& checkpoint,
+                   const std::function<void()>& evaluate);
 
-// The end of a run: DIR/final.weights (seen images in the header), DIR/metrics.json (with final_avg_loss,
-// iterations, seen), "artifact" and "done".
-void finish_run(const TrainConfig& c, const Network& final_net, const TrainState& st, double avg_loss,
-                nlohmann::json metrics);
+// The evaluation network: the current weights at the cfg's size (base, mini-batch 8), with batch-norm statistics
+// re-estimated on `train` when the run asks (precise_bn.h); the training network's own statistics stay
+// untouched, so resuming is exact.
+std::unique_ptr<Network> inference_network(const TrainConfig& c, const Cfg& cfg, const NetOptions& base,
+                                           const Network& net, const Dataset& train);
+
+// The end of a run: the inference network evaluated by `evaluate` (its metrics plus final_avg_loss, iterations
+// and seen go to DIR/metrics.json), DIR/final.weights of that network (seen images in the header), "artifact"
+// and "done".
+void finish_run(const TrainConfig& c, const Cfg& cfg, const NetOptions& base, const Network& net,
+                const Dataset& train, const TrainState& st, double avg_loss,
+                const std::function<nlohmann::json(Network&)>& evaluate);
 
 }  // namespace ds

@@ -6,7 +6,6 @@
 
 #include "core/data/loader.h"
 #include "core/train/evaluate.h"
-#include "core/train/precise_bn.h"
 #include "core/train/random_shape.h"
 #include "core/train/train_loop.h"
 #include "core/train/yolo_heads.h"
@@ -78,13 +77,6 @@ int train_detector(const TrainConfig& c) {
                 {"avg_loss", avg_loss}};
     write_checkpoint(c, *net, st);
   };
-  // The evaluation network: the current weights at the cfg's size, with re-estimated batch-norm statistics
-  // when the run asks for them (the training network's own statistics stay untouched, so resuming is exact).
-  auto inference_network = [&]() {
-    auto eval_net = build_network(cfg, base.width, base.height, 8, net.get());
-    if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
-    return eval_net;
-  };
   auto evaluate = [&](Network& eval_net) -> nlohmann::json {
     if (val.images.empty()) return nlohmann::json::object();
     EvalOptions eo{c.eval_thresh, c.nms_thresh, c.max_val_images, base.letter_box != 0};
@@ -134,13 +126,11 @@ int train_detector(const TrainConfig& c) {
                             {"avg_iou", terms[k].count ? terms[k].iou_sum / terms[k].count : 0.0}});
     const IterationSums sums{loss_sum, images, t0, shape.w, shape.h, shape.mini_batch};
     if (!finish_iteration(*net, st, avg_loss, clock, sums, {{"heads", head_terms}})) return kExitDiverged;
-    if (periodic(c.checkpoint_every, st.iteration, max_batches)) checkpoint();
-    if (periodic(c.eval_every, st.iteration, max_batches)) evaluate(*inference_network());
+    periodic_work(c, st.iteration, max_batches, checkpoint,
+                  [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }
 
-  std::unique_ptr<Network> final_net = inference_network();
-  nlohmann::json metrics = evaluate(*final_net);
-  finish_run(c, *final_net, st, avg_loss, metrics);
+  finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
   return kExitOk;
 }
 
