@@ -1,5 +1,6 @@
-// `sweep train`: trains one detector or classifier run (a cfg ending in [softmax]) — from a resolved run JSON (what the scheduler's children get)
-// or from flags — and prints JSON-lines progress (docs/progress_protocol.md).
+// `sweep train`: trains one detector run, or one classifier run when the cfg ends in [softmax] (classifier_trainer.h),
+// from a resolved run JSON (what the scheduler's children get) or from flags, and prints JSON-lines progress
+// (docs/progress_protocol.md).
 #include <csignal>
 #include <filesystem>
 #include <fstream>
