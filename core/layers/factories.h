@@ -11,6 +11,7 @@ std::unique_ptr<Layer> make_route(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_shortcut(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_upsample(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_softmax(const CfgSection&, const BuildContext&);
+std::unique_ptr<Layer> make_cost(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_dropout(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_sam(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_scale_channels(const CfgSection&, const BuildContext&);

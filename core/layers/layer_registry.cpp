@@ -15,6 +15,7 @@ const std::map<std::string, LayerFactory>& registry() {
       {"softmax", make_softmax},             {"dropout", make_dropout},
       {"sam", make_sam},                     {"scale_channels", make_scale_channels},
       {"yolo", make_yolo},                   {"Gaussian_yolo", make_gaussian_yolo},
+      {"cost", make_cost},
   };
   return table;
 }

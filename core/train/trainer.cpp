@@ -1,20 +1,14 @@
 // darknet's train_detector loop (detector.c) on darksweep's pieces; see trainer.h.
 #include "core/train/trainer.h"
 
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "core/data/loader.h"
-#include "core/nn/checkpoint.h"
-#include "core/nn/sgd.h"
-#include "core/nn/weights_io.h"
 #include "core/train/evaluate.h"
-#include "core/train/precise_bn.h"
 #include "core/train/random_shape.h"
+#include "core/train/train_loop.h"
 #include "core/train/yolo_heads.h"
-#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 namespace ds {
@@ -24,37 +18,6 @@ std::atomic<bool> g_stop_requested{false};
 namespace {
 
 namespace fs = std::filesystem;
-
-void emit(const nlohmann::json& event) {
-  std::printf("%s\n", event.dump().c_str());
-  std::fflush(stdout);
-}
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string format_duration(double s) {
-  char buf[32];
-  int t = int(s);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
-  else std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
-  return buf;
-}
-
-// The network at input size w x h and mini-batch b, with the parameters (and optimiser state) of `from`.
-std::unique_ptr<Network> build_network(const Cfg& cfg, int w, int h, int mini_batch, const Network* from) {
-  Cfg sized = cfg;
-  apply_override(sized, "net.width=" + std::to_string(w));
-  apply_override(sized, "net.height=" + std::to_string(h));
-  auto net = std::make_unique<Network>(sized, mini_batch);
-  net->options().mini_batch = mini_batch;  // DM: the SGD step divides by the current batch, as darknet
-  if (from) {
-    std::copy(from->params(), from->params() + from->num_params(), net->params());
-    std::copy(from->grads(), from->grads() + from->num_params(), net->grads());
-  }
-  return net;
-}
 
 AugmentOptions augment_options(const NetOptions& n, const YoloOptions* yolo) {
   AugmentOptions a;
@@ -75,9 +38,7 @@ AugmentOptions augment_options(const NetOptions& n, const YoloOptions* yolo) {
 
 int train_detector(const TrainConfig& c) {
   fs::create_directories(c.out_dir);
-  Cfg cfg = parse_cfg_text(c.cfg_text, c.cfg_path);
-  apply_overrides(cfg, c.overrides);
-  if (c.max_batches > 0) apply_override(cfg, "net.max_batches=" + std::to_string(c.max_batches));
+  const Cfg cfg = run_cfg(c);
 
   auto net = std::make_unique<Network>(cfg);
   NetOptions base = net->options();
@@ -95,25 +56,17 @@ int train_detector(const TrainConfig& c) {
   Rng rng(c.seed);
 
   // Start: a checkpoint in the run folder (resume), else the init weights, else darknet's initialisation.
-  const std::string ckpt_path = c.out_dir + "/checkpoint.ckpt";
-  TrainState st;
   ShapeChoice shape{base.width, base.height, base.mini_batch};
-  double avg_loss = -1;
-  if (fs::exists(ckpt_path)) {
-    Network probe(cfg);
-    TrainState saved = load_checkpoint(ckpt_path, probe);
+  TrainState st = start_or_resume(c, cfg, net, [&](const TrainState& saved, const Network& probe) {
     shape = {saved.extra.value("w", base.width), saved.extra.value("h", base.height),
              saved.extra.value("mini_batch", base.mini_batch)};
-    net = build_network(cfg, shape.w, shape.h, shape.mini_batch, &probe);
-    st = saved;
+    return build_network(cfg, shape.w, shape.h, shape.mini_batch, &probe);
+  });
+  double avg_loss = -1;
+  if (st.rng.count("train")) {  // resumed
     rng.set_state(st.rng.at("train"));
     loader.seek(st.extra.value("loader", uint64_t(0)));
     avg_loss = st.extra.value("avg_loss", -1.0);
-    emit({{"event", "resume"}, {"iteration", st.iteration}, {"path", ckpt_path}});
-  } else {
-    Rng init(c.seed);
-    net->init_params(init);
-    if (!c.init_weights.empty()) load_weights(*net, c.init_weights, c.init_partial);
   }
   emit({{"event", "start"}, {"iteration", st.iteration}, {"max_iterations", max_batches},
         {"train_images", train.images.size()}, {"val_images", val.images.size()}});
@@ -122,15 +75,7 @@ int train_detector(const TrainConfig& c) {
     st.rng["train"] = rng.state();
     st.extra = {{"loader", loader.position()}, {"w", shape.w}, {"h", shape.h}, {"mini_batch", shape.mini_batch},
                 {"avg_loss", avg_loss}};
-    save_checkpoint(ckpt_path, *net, st);
-    emit({{"event", "checkpoint"}, {"iteration", st.iteration}, {"path", ckpt_path}});
-  };
-  // The evaluation network: the current weights at the cfg's size, with re-estimated batch-norm statistics
-  // when the run asks for them (the training network's own statistics stay untouched, so resuming is exact).
-  auto inference_network = [&]() {
-    auto eval_net = build_network(cfg, base.width, base.height, 8, net.get());
-    if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
-    return eval_net;
+    write_checkpoint(c, *net, st);
   };
   auto evaluate = [&](Network& eval_net) -> nlohmann::json {
     if (val.images.empty()) return nlohmann::json::object();
@@ -143,15 +88,9 @@ int train_detector(const TrainConfig& c) {
   };
 
   const float random = first_yolo.random;
-  const double t_start = now_seconds();
-  const int64_t it_start = st.iteration;
+  const LoopClock clock{monotonic_seconds(), st.iteration};
   while (st.iteration < max_batches) {
-    if (g_stop_requested) {
-      checkpoint();
-      std::fprintf(stderr, "stopped by signal at iteration %lld: checkpointed, exiting as preempted\n",
-                   (long long)st.iteration);
-      return kExitPreempted;
-    }
+    if (stop_if_preempted(st.iteration, checkpoint)) return kExitPreempted;
     if (random != 0 && st.iteration % 10 == 0) {
       ShapeChoice next = random_shape(base, random, int(st.iteration), c.seed);
       if (next.w != shape.w || next.h != shape.h || next.mini_batch != shape.mini_batch) {
@@ -159,7 +98,7 @@ int train_detector(const TrainConfig& c) {
         shape = next;
       }
     }
-    const double t0 = now_seconds();
+    const double t0 = monotonic_seconds();
     double loss_sum = 0;
     int images = 0;
     std::vector<YoloHead> now_heads = yolo_heads(*net);
@@ -188,40 +127,13 @@ int train_detector(const TrainConfig& c) {
                             {"avg_iou", terms[k].count > terms[k].undefined_iou
                                             ? terms[k].iou_sum / (terms[k].count - terms[k].undefined_iou)
                                             : 0.0}});
-    const float lr = learning_rate_at(net->options(), int(st.iteration));
-    sgd_step(*net, lr);
-    st.iteration++;
-    st.seen += uint64_t(images);
-    const double loss = loss_sum / images;
-    if (!std::isfinite(loss)) {
-      emit({{"event", "diverged"}, {"iteration", st.iteration}, {"loss", nullptr}});
-      std::fprintf(stderr, "loss became %s at iteration %lld: stopping (diverged)\n", std::isnan(loss) ? "NaN" : "Inf",
-                   (long long)st.iteration);
-      return kExitDiverged;
-    }
-    avg_loss = avg_loss < 0 ? loss : avg_loss * 0.9 + loss * 0.1;
-    const double dt = now_seconds() - t0;
-    const double elapsed = now_seconds() - t_start;
-    const double eta = elapsed / double(st.iteration - it_start) * double(max_batches - st.iteration);
-    emit({{"event", "iter"}, {"iteration", st.iteration}, {"max_iterations", max_batches}, {"loss", loss},
-          {"avg_loss", avg_loss}, {"lr", lr}, {"images_per_s", images / dt}, {"width", shape.w},
-          {"height", shape.h}, {"mini_batch", shape.mini_batch}, {"heads", head_terms}});
-    std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)st.iteration,
-                 max_batches, loss, avg_loss, lr, shape.w, shape.h, images / dt, format_duration(eta).c_str());
-    if (c.checkpoint_every > 0 && st.iteration % c.checkpoint_every == 0 && st.iteration < max_batches) checkpoint();
-    if (c.eval_every > 0 && st.iteration % c.eval_every == 0 && st.iteration < max_batches)
-      evaluate(*inference_network());
+    const IterationSums sums{loss_sum, images, t0, shape.w, shape.h, shape.mini_batch};
+    if (!finish_iteration(*net, st, avg_loss, clock, sums, {{"heads", head_terms}})) return kExitDiverged;
+    periodic_work(c, st.iteration, max_batches, checkpoint,
+                  [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }
 
-  std::unique_ptr<Network> final_net = inference_network();
-  nlohmann::json metrics = evaluate(*final_net);
-  metrics["iterations"] = st.iteration;
-  metrics["seen"] = st.seen;
-  metrics["final_avg_loss"] = avg_loss;
-  save_weights(*final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with
-  emit({{"event", "artifact"}, {"kind", "weights"}, {"path", c.out_dir + "/final.weights"}});
-  write_file_atomically(c.out_dir + "/metrics.json", metrics.dump(2) + "\n");
-  emit({{"event", "done"}, {"iteration", st.iteration}, {"metrics", metrics}});
+  finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
   return kExitOk;
 }
 

@@ -1,5 +1,7 @@
 // `sweep data preview`: a PNG grid of the first augmented training samples the Loader gives for a seed, with
 // their truth boxes and class ids drawn, to check augmentation settings (mosaic, jitter, HSV, random shapes).
+// With a classifier --cfg (ending in [softmax]): the classifier's batches (classify.h) instead, each tile
+// labelled with its soft target ("3:0.62 1:0.38", classes above 0.05), so MixUp/CutMix/Mosaic/Blur show.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,9 +9,12 @@
 #include "core/cfg/cfg.h"
 #include "core/data/dataset.h"
 #include "core/data/draw.h"
+#include "core/data/classify.h"
 #include "core/data/loader.h"
 #include "core/layers/yolo.h"
 #include "core/nn/net_options.h"
+#include "core/nn/network.h"
+#include "core/train/classifier_trainer.h"
 #include "core/util/error.h"
 #include "core/util/rng.h"
 #include "sweep/cli/args.h"
@@ -76,6 +81,35 @@ void paste_cell(Image& grid, const Image& tile, int col, int row, int cell, int 
       for (int x = 0; x < tile.w; ++x) grid.at(x0 + x, y0 + y, ch) = tile.at(x, y, ch);
 }
 
+// The classifier's first `count` training images for a seed (one mini-batch of one each), their targets drawn.
+// The classes are the [softmax]'s outputs, as the trainer reads them.
+std::vector<Image> classifier_tiles(const std::string& cfg_path, const std::string& list, int count, int size,
+                                    uint64_t seed) {
+  const Cfg cfg = parse_cfg_file(cfg_path);
+  const int num_classes = int(Network(cfg, 1).layer(size_t(classifier_head(cfg).softmax)).out_shape.size());
+  const ClassifierAugment aug = classifier_augment(parse_net_options(cfg.net()), cfg_path);
+  const Dataset data = read_darknet_list(list, num_classes);
+  if (data.images.empty()) throw InputError(list + ": no images");
+  const std::vector<int> classes = image_classes(data);
+  Rng rng(seed);
+  std::vector<Image> tiles;
+  for (int i = 0; i < count; ++i) {
+    const ClassBatch b = load_classifier_batch(data, classes, num_classes, aug, 1, size, size, rng);
+    Image im(size, size, 3);
+    std::copy(b.x.begin(), b.x.end(), im.data.begin());
+    std::string text;
+    for (int k = 0; k < num_classes; ++k)
+      if (b.targets[size_t(k)] > 0.05f) {
+        char part[32];
+        std::snprintf(part, sizeof part, "%s%d:%.2f", text.empty() ? "" : " ", k, b.targets[size_t(k)]);
+        text += part;
+      }
+    draw_label(im, 0, 0, text, {0.9f, 0.9f, 0.9f});
+    tiles.push_back(std::move(im));
+  }
+  return tiles;
+}
+
 }  // namespace
 
 int cmd_data_preview(const Argv& argv) {
@@ -96,6 +130,17 @@ int cmd_data_preview(const Argv& argv) {
   if (s.size < 32 || s.size > 4096) throw InputError("sweep data preview: --size must be in 32..4096");
   const std::string out = a.require("out");
 
+  const int cols = int(std::ceil(std::sqrt(double(count)))), rows = (count + cols - 1) / cols, margin = 4;
+  auto save_grid = [&](const std::vector<Image>& tiles, int cell) {
+    Image grid(margin + cols * (cell + margin), margin + rows * (cell + margin), 3, 0.15f);
+    for (int i = 0; i < count; ++i) paste_cell(grid, tiles[size_t(i)], i % cols, i / cols, cell, margin);
+    save_image(grid, out);
+  };
+  if (a.has("cfg") && is_classifier_cfg(parse_cfg_file(a.require("cfg")))) {
+    save_grid(classifier_tiles(a.require("cfg"), a.require("data"), count, s.size, seed), s.size);
+    std::printf("wrote %s: %d classifier samples with their soft targets\n", out.c_str(), count);
+    return kExitOk;
+  }
   const Dataset data = read_darknet_list(a.require("data"), s.classes);
   if (data.images.empty()) throw InputError(a.require("data") + ": no images");
   // The same stream the trainer sees for this seed (one sample per call so that each may take its own size).
@@ -115,10 +160,7 @@ int cmd_data_preview(const Argv& argv) {
     tiles.push_back(std::move(im));
   }
 
-  const int cols = int(std::ceil(std::sqrt(double(count)))), rows = (count + cols - 1) / cols, margin = 4;
-  Image grid(margin + cols * (largest + margin), margin + rows * (largest + margin), 3, 0.15f);
-  for (int i = 0; i < count; ++i) paste_cell(grid, tiles[size_t(i)], i % cols, i / cols, largest, margin);
-  save_image(grid, out);
+  save_grid(tiles, largest);
   std::printf("wrote %s: %d samples of %zu images (%s%s), %zu boxes\n", out.c_str(), count, data.images.size(),
               s.options.mosaic ? "mosaic on about half, " : "", random_shapes ? "random shapes" : "fixed size", boxes);
   return kExitOk;

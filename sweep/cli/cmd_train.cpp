@@ -1,9 +1,12 @@
-// `sweep train`: trains one detector run — from a resolved run JSON (what the scheduler's children get)
-// or from flags — and prints JSON-lines progress (docs/progress_protocol.md).
+// `sweep train`: trains one detector run, or one classifier run when the cfg ends in [softmax] (classifier_trainer.h),
+// from a resolved run JSON (what the scheduler's children get) or from flags, and prints JSON-lines progress
+// (docs/progress_protocol.md).
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 
+#include "core/train/classifier_trainer.h"
+#include "core/train/train_loop.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "sweep/cli/args.h"
@@ -58,7 +61,7 @@ int cmd_train(const Argv& argv) {
   // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
-  return train_detector(c);
+  return is_classifier_cfg(run_cfg(c)) ? train_classifier(c) : train_detector(c);
 }
 
 }  // namespace ds
