@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace ds {
 
@@ -169,16 +170,6 @@ int64_t require_id(const json& object, const std::string& key, const JsonSite& s
   throw site.key(key).error("expected an integer, got " + v.dump());
 }
 
-json load_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open (missing or unreadable)");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
-    throw InputError(path + ": not valid JSON: " + e.what());
-  }
-}
-
 struct CocoImage {
   size_t index;  // position in Dataset
   int width, height;
@@ -303,7 +294,7 @@ Dataset read_darknet_list(const std::string& list_path, int classes, BadLabelPol
 }
 
 Dataset read_coco(const std::string& instances_json, const std::string& image_dir, BadLabelPolicy policy) {
-  const json doc = load_json(instances_json);
+  const json doc = read_json_file(instances_json);
   const JsonSite root{instances_json, ""};
   if (!doc.is_object()) throw root.error("expected a COCO instances object {images, annotations, categories}");
   Dataset d;

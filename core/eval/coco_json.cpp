@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace ds {
 
@@ -84,19 +85,6 @@ GtAnnotation parse_gt_annotation(const json& a, const std::string& source, const
 }
 
 }  // namespace
-
-json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw InputError(path + ": cannot open");
-  std::string text(size_t(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(text.data(), std::streamsize(text.size()))) throw InputError(path + ": cannot read");
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
-    throw InputError(path + ": not valid JSON: " + e.what());
-  }
-}
 
 CocoGroundTruth parse_coco_instances(const json& doc, const std::string& source) {
   if (!doc.is_object())

@@ -21,9 +21,6 @@ CocoGroundTruth parse_coco_instances(const nlohmann::json& doc, const std::strin
 std::vector<DtAnnotation> read_coco_results(const std::string& path);
 std::vector<DtAnnotation> parse_coco_results(const nlohmann::json& doc, const std::string& source);
 
-// Reads and parses a JSON file; a missing file or a syntax error is an InputError naming the file.
-nlohmann::json read_json_file(const std::string& path);
-
 // {"stats": {"AP": .., ..., "ARl": ..}, "per_category_AP": {"<id>": ..}, "per_category_AP50": {"<id>": ..}},
 // the layout of the fixtures' expected.json.
 nlohmann::ordered_json coco_eval_to_json(const CocoEvalResult& result);

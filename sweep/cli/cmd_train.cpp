@@ -9,6 +9,7 @@
 #include "core/train/train_loop.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 #include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
 
@@ -18,15 +19,7 @@ namespace {
 void request_stop(int) { g_stop_requested = true; }
 
 TrainConfig config_from_run_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw InputError(path + ": cannot open run file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
-    throw InputError(path + ": malformed JSON: " + e.what());
-  }
-  return TrainConfig::from_json(j, path, std::filesystem::path(path).parent_path().string());
+  return TrainConfig::from_json(read_json_file(path), path, std::filesystem::path(path).parent_path().string());
 }
 
 TrainConfig config_from_flags(const Args& args) {

@@ -10,6 +10,7 @@
 #include "core/eval/coco_eval.h"
 #include "core/eval/coco_json.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 namespace {
 

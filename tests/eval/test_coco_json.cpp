@@ -98,7 +98,7 @@ TEST(CocoEvalJson, MalformedInstancesNameTheJsonPath) {
 
 TEST(CocoEvalJson, UnreadableFilesNameTheFile) {
   const std::string missing = "/nonexistent/dir/gt.json";
-  EXPECT_EQ(error_of([&] { ds::read_coco_instances(missing); }), missing + ": cannot open");
+  EXPECT_EQ(error_of([&] { ds::read_coco_instances(missing); }), missing + ": cannot open (missing or unreadable)");
   const std::string path =
       (std::filesystem::temp_directory_path() / ("ds_eval_bad_" + std::to_string(getpid()) + ".json")).string();
   std::ofstream(path) << "[{\"image_id\": 1,";
