@@ -20,6 +20,27 @@ std::string clock_time(double t) {
   return buf;
 }
 
+// The generations of the sweep's GA stages: each individual's run and fitness, and the best so far.
+void print_ga(Store& store, const std::string& sweep) {
+  std::string stage;
+  int generation = -1;
+  for (const auto& g : store.ga(sweep)) {
+    if (g.stage != stage || g.generation != generation) {
+      stage = g.stage;
+      generation = g.generation;
+      std::string best = g.best_fitness ? std::to_string(*g.best_fitness) + " (run " + g.best_run.substr(0, 12) + ")"
+                                        : "- (not all evaluated)";
+      std::printf("  GA %s generation %d: best so far %s\n", stage.c_str(), generation, best.c_str());
+    }
+    std::string fitness = g.fitness ? std::to_string(*g.fitness) : "-";
+    std::string genes;
+    for (const auto& o : g.overrides) genes += " " + o;
+    std::string carried = g.carried_from >= 0 ? "  (elite #" + std::to_string(g.carried_from) + ")" : "";
+    std::printf("      #%d %.12s fitness %s %s%s\n", g.individual, g.run.c_str(), fitness.c_str(), genes.c_str(),
+                carried.c_str());
+  }
+}
+
 }  // namespace
 
 int cmd_status(const Argv& argv) {
@@ -36,6 +57,7 @@ int cmd_status(const Argv& argv) {
   std::string current;
   for (const auto& r : runs) {
     if (r.sweep != current) {
+      if (!current.empty()) print_ga(store, current);
       current = r.sweep;
       int done = 0;
       for (const auto& x : runs) done += x.sweep == current && x.state == "done";
@@ -62,6 +84,7 @@ int cmd_status(const Argv& argv) {
     }
     if (auto result = store.result(r.id)) std::printf("      result %s\n", result->c_str());
   }
+  if (!current.empty()) print_ga(store, current);
   if (runs.empty()) std::printf("no runs\n");
   return kExitOk;
 }

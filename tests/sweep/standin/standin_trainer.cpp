@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -151,9 +152,20 @@ int run_standin(int argc, char** argv) {
   bytes.resize(std::max<size_t>(bytes.size(), schedule.value("weights_bytes", size_t(0))), '.');
   write_atomically(weights, bytes);
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", weights}});
+  // test_hooks.ap_peak {"key": K, "at": X}: AP is highest where the override K=value has value X, so
+  // that a GA stage has something to find.
+  double ap = 0.30 + 0.01 * double(seed % 10);  // fractions in [0, 1], as the real trainer reports
+  if (hooks.contains("ap_peak")) {
+    std::string key = hooks["ap_peak"]["key"].get<std::string>() + "=";
+    double value = 0;
+    for (const auto& o : run.value("overrides", json::array()))
+      if (o.get<std::string>().starts_with(key)) value = std::stod(o.get<std::string>().substr(key.size()));
+    ap = std::max(0.0, 0.6 - std::abs(value - hooks["ap_peak"]["at"].get<double>()));
+  }
   emit({{"event", "done"},
         {"metrics",
-         {{"AP", 0.30 + 0.01 * double(seed % 10)},  // fractions in [0, 1], as the real trainer reports
+         {{"AP", ap},
+          {"AP50", std::min(1.0, ap + 0.2)},
           {"loss_sum", loss_sum},
           {"iterations", iterations},
           {"init_weights", init_weights}}}});
