@@ -201,7 +201,7 @@ int Store::add_runs(const std::string& sweep, const std::vector<ResolvedRun>& ru
 std::vector<RunRecord> Store::runs(const std::string& sweep) {
   std::string sql = std::string("SELECT ") + kRunColumns +
                     " FROM sweep_runs m JOIN runs r ON r.id = m.run WHERE (?1 = '' OR m.sweep = ?1) "
-                    "ORDER BY m.sweep, m.row_index, m.seed, m.repeat_index";
+                    "ORDER BY m.sweep, m.row_index, m.seed, m.repeat_index, m.row_label";
   Stmt s(*db_, sql.c_str());
   s.bind(1, sweep);
   std::vector<RunRecord> out;

@@ -20,6 +20,13 @@ std::string clock_time(double t) {
   return buf;
 }
 
+std::string fitness_text(const std::optional<double>& f) {
+  if (!f) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", *f);
+  return buf;
+}
+
 // The generations of the sweep's GA stages: each individual's run and fitness, and the best so far.
 void print_ga(Store& store, const std::string& sweep) {
   std::string stage;
@@ -28,11 +35,11 @@ void print_ga(Store& store, const std::string& sweep) {
     if (g.stage != stage || g.generation != generation) {
       stage = g.stage;
       generation = g.generation;
-      std::string best = g.best_fitness ? std::to_string(*g.best_fitness) + " (run " + g.best_run.substr(0, 12) + ")"
+      std::string best = g.best_fitness ? fitness_text(g.best_fitness) + " (run " + g.best_run.substr(0, 12) + ")"
                                         : "- (not all evaluated)";
-      std::printf("  GA %s generation %d: best so far %s\n", stage.c_str(), generation, best.c_str());
+      std::printf("  GA %s generation %d (fitness 0.1 AP50 + 0.9 AP): best so far %s\n", stage.c_str(), generation, best.c_str());
     }
-    std::string fitness = g.fitness ? std::to_string(*g.fitness) : "-";
+    std::string fitness = fitness_text(g.fitness);
     std::string genes;
     for (const auto& o : g.overrides) genes += " " + o;
     std::string carried = g.carried_from >= 0 ? "  (elite #" + std::to_string(g.carried_from) + ")" : "";

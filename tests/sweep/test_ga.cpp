@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "e2e_support.h"
+#include "old_store.h"
 #include "sweep/ga.h"
 #include "sweep/plan.h"
 #include "sweep/spec.h"
-#include "sweep/sqlite_db.h"
 #include "sweep/store.h"
 #include "tests/support/error_of.h"
 #include "tests/support/run_command.h"
@@ -179,14 +179,10 @@ TEST(GaExpand, GenerationsAndTheFinalRowAppearAsFitnessesAreKnown) {
 TEST(GaStore, MigratesFromVersion2AndReplacesAStagesGenerations) {
   ScratchDir dir;
   std::string path = dir / "v2.db";
-  {
-    SqliteDb db(path, false, 1000);
-    migrate_store(db, 2);
-    db.exec(
-        "INSERT INTO sweeps VALUES('s', 'spec.json', '{}', 0, 0);"
-        "INSERT INTO runs(id, config, state, created, updated) VALUES('a', '{}', 'done', 0, 0);"
-        "INSERT INTO runs(id, config, state, created, updated) VALUES('b', '{}', 'pending', 0, 0);");
-  }
+  test::write_old_store(path, 2,
+                        "INSERT INTO sweeps VALUES('s', 'spec.json', '{}', 0, 0);"
+                        "INSERT INTO runs(id, config, state, created, updated) VALUES('a', '{}', 'done', 0, 0);"
+                        "INSERT INTO runs(id, config, state, created, updated) VALUES('b', '{}', 'pending', 0, 0);");
   Store store(path, Store::Mode::read_write);
   EXPECT_EQ(store.schema_version(), 3);
   GaIndividual a{0, 0, "a", {"net.momentum=0.9"}, 0.4, -1}, b{0, 1, "b", {"net.momentum=0.6"}, std::nullopt, -1};
@@ -211,13 +207,13 @@ TEST(GaStore, MigratesFromVersion2AndReplacesAStagesGenerations) {
 const std::string kStandin = DS_STANDIN_EXE;
 
 // Population 4, 2 generations over the momentum (AP = 0.6 - |momentum - 0.9|), then a final row.
-std::string write_e2e_spec(const ScratchDir& dir, int sleep_ms) {
+std::string write_e2e_spec(const ScratchDir& dir, int sleep_ms, double diverge_above = 1e300) {
   json spec = {
       {"name", "ga-e2e"},
       {"base",
        {{"cfg", std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-csp-spp-pan.cfg"},
         {"schedule", {{"max_batches", 100}, {"sleep_ms", sleep_ms}, {"checkpoint_every", 2}}},
-        {"test_hooks", {{"ap_peak", {{"key", "net.momentum"}, {"at", 0.9}}}}}}},
+        {"test_hooks", {{"ap_peak", {{"key", "net.momentum"}, {"at", 0.9}, {"diverge_above", diverge_above}}}}}}},
       {"seeds", {7}},
       {"stages",
        {{{"name", "search"},
@@ -230,9 +226,9 @@ std::string write_e2e_spec(const ScratchDir& dir, int sleep_ms) {
   return dir / "ga.json";
 }
 
-std::string sweep_command(const std::string& spec, const std::string& db) {
+std::string sweep_command(const std::string& spec, const std::string& db, const std::string& extra = "") {
   return std::string("'") + DS_SWEEP_EXE + "' run '" + spec + "' --db '" + db + "' --trainer '" + kStandin +
-         "' --slots 2 --progress-every 1";
+         "' --slots 2 --progress-every 1" + extra;
 }
 
 // (generation, individual, run, overrides, fitness) of every stored individual.
@@ -263,7 +259,7 @@ TEST(E2eGa, EvolvesAndTheBestGenesFeedTheFinalRow) {
     EXPECT_NEAR(*g.fitness, 0.1 * (ap + 0.2) + 0.9 * ap, 1e-9);
     if (g.generation == 0) best_g0 = std::max(best_g0, *g.fitness);
     if (*g.fitness > best) best = *g.fitness, best_run = g.run;
-    EXPECT_EQ(*store.run(g.run)->state.c_str(), 'd');
+    EXPECT_EQ(store.run(g.run)->state, "done");
   }
   EXPECT_EQ(ga[4].carried_from, int(std::max_element(ga.begin(), ga.begin() + 4, [](const auto& a, const auto& b) {
                                       return *a.fitness < *b.fitness;
@@ -280,7 +276,33 @@ TEST(E2eGa, EvolvesAndTheBestGenesFeedTheFinalRow) {
   EXPECT_EQ(config["schedule"]["max_batches"], 100);  // the whole schedule, not the GA's fraction
   EXPECT_NEAR(ga_fitness(json::parse(*store.result(final_run.id))), best, 1e-9);
   auto status = test::run_command(std::string("'") + DS_SWEEP_EXE + "' status --db '" + db + "'");
-  EXPECT_NE(status.output.find("GA search generation 1: best so far"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("GA search generation 1 (fitness 0.1 AP50 + 0.9 AP): best so far"), std::string::npos) << status.output;
+}
+
+// An individual that diverges (NaN, retries used up) has fitness 0 and the search goes on without it.
+TEST(E2eGa, ADivergedIndividualGetsFitnessZeroAndDoesNotBlock) {
+  ScratchDir dir;
+  std::string plain = write_e2e_spec(dir, 2);
+  double highest = 0;  // the highest momentum of generation 0: that individual will diverge
+  for (const auto& r : expand_spec(load_spec(plain)).runs)
+    highest = std::max(highest, std::stod(r.config["cfg"]["overrides"][0].get<std::string>().substr(13)));
+  std::string spec = write_e2e_spec(dir, 2, highest - 1e-6);
+  auto r = test::run_command(sweep_command(spec, dir / "ga.db", " --retries 0"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // as for any failed run, once everything else is done
+  EXPECT_NE(r.output.find(" run(s) failed, 0 cannot start"), std::string::npos) << r.output;
+  Store store(dir / "ga.db", Store::Mode::read_only);
+  int failed = 0;
+  for (const auto& g : store.ga("ga-e2e")) {
+    ASSERT_TRUE(g.fitness.has_value());
+    if (store.run(g.run)->state == "failed") {
+      ++failed;
+      EXPECT_EQ(*g.fitness, 0);
+    }
+  }
+  EXPECT_GE(failed, 1);
+  EXPECT_EQ(store.ga("ga-e2e").size(), 8u);
+  for (const auto& run : store.runs("ga-e2e"))
+    if (run.row_label == "GA") EXPECT_EQ(run.state, "done");
 }
 
 TEST(E2eGa, KilledInGenerationTwoResumesToTheSamePopulations) {
