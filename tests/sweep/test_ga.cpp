@@ -175,6 +175,38 @@ TEST(GaExpand, GenerationsAndTheFinalRowAppearAsFitnessesAreKnown) {
   for (size_t i = 0; i < p2.runs.size(); ++i) EXPECT_EQ(p3.runs[i].id, p2.runs[i].id);
 }
 
+// A GA stage after another stage waits for its runs; a row that starts from a ga_from row's weights
+// waits with it; the validation of waiting rows happens all the same.
+TEST(GaExpand, DependenciesThroughAndAfterTheGaStage) {
+  json spec = json::parse(ga_spec_text({{"population", 2}, {"generations", 1}}));
+  spec["stages"] = {{{"name", "pre"}},
+                    {{"name", "search"}, {"after", {"pre"}}, {"ga", spec["stages"][0]["ga"]}},
+                    {{"name", "final"}, {"after", {"search"}}}};
+  spec["rows"] = {{{"name", "pre"}, {"stage", "pre"}},
+                  {{"name", "GA"}, {"stage", "final"}, {"ga_from", "search"}},
+                  {{"name", "det"}, {"stage", "final"}, {"init_from", {{"stage", "final"}, {"row", 1}}}}};
+  Spec parsed = parse_spec(spec.dump(), test::sweep_fixture("specs/inline.json"));
+  std::map<std::string, double> known;
+  FitnessOf fitness_of = [&](const std::string& id) -> std::optional<double> {
+    return known.count(id) ? std::optional<double>(known[id]) : std::nullopt;
+  };
+  Plan p = expand_spec(parsed, "", fitness_of);
+  ASSERT_EQ(p.runs.size(), 3u);  // pre and generation 0
+  EXPECT_EQ(p.waiting_rows, (std::vector<std::string>{"GA", "det"}));
+  EXPECT_EQ(p.runs[1].deps, std::vector<std::string>{p.runs[0].id});
+  EXPECT_EQ(p.runs[1].where, "stages[1].ga");
+  for (const auto& r : p.runs) known[r.id] = r.row_index == 0 ? 0 : 0.5;
+  known[p.runs[2].id] = 0.7;
+  p = expand_spec(parsed, "", fitness_of);
+  EXPECT_TRUE(p.complete());
+  ASSERT_EQ(p.runs.size(), 5u);
+  EXPECT_EQ(p.ga[0].best->run, p.runs[2].id);
+  EXPECT_EQ(p.runs[3].deps, std::vector<std::string>{p.runs[2].id});
+  EXPECT_EQ(p.runs[4].config["inputs"]["init_from"]["run"], p.runs[3].id);
+  spec["rows"][2]["overrides"] = {"shortcut.from=-1"};  // tiny.cfg has no [shortcut]
+  EXPECT_NE(spec_error(spec.dump()).find("rows[2].overrides[0]: "), std::string::npos) << spec_error(spec.dump());
+}
+
 // A version-2 database gains the GA tables; saving a stage's progress again replaces what was stored.
 TEST(GaStore, MigratesFromVersion2AndReplacesAStagesGenerations) {
   ScratchDir dir;
