@@ -64,6 +64,8 @@ struct ForwardArgs {
   // Weight of this pass's batch statistics in batch norm's rolling averages (darknet: 0.01). Precise-BN
   // re-estimation sets 1/k on its k-th pass to get a plain average.
   float rolling_momentum = 0.01f;
+  // darknet's current_subdivision: the 0-based index of this mini-batch within the batch (CmBN).
+  int subdivision = 0;
 };
 
 struct BackwardArgs {

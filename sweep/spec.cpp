@@ -65,7 +65,8 @@ class Reader {
     for (size_t i = 0; i < texts.size(); ++i) {
       std::string where = json_index(path, i);
       const std::string& t = texts[i];
-      auto eq = t.find('='), dot = t.find('.');
+      const auto close = t.find(']');  // past a section filter "TYPE[key=value]"
+      auto dot = t.find('.', close == std::string::npos ? 0 : close), eq = t.find('=', dot);
       if (eq == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 >= eq)
         spec_.fail(where, "override '" + t + "' must look like 'SECTION.key=value' (cfg: net, yolo, 3, ...), "
                           "'data.key=value' or 'schedule.key=value'");

@@ -214,14 +214,29 @@ std::string to_cfg_text(const Cfg& cfg) {
 
 void apply_override(Cfg& cfg, const std::string& text) {
   std::string t = strip_all_space(text);
+  // An optional filter "TYPE[fkey=fvalue]" before the dot keeps only the sections where fkey is set to fvalue.
+  std::string filter_key, filter_value;
+  const auto open = t.find('['), close = t.find(']');
+  if (open != std::string::npos && open < t.find('.')) {
+    const std::string filter = close == std::string::npos ? "" : t.substr(open + 1, close - open - 1);
+    const auto feq = filter.find('=');
+    if (feq == std::string::npos || feq == 0 || open == 0)
+      throw InputError(cfg.file + ": override '" + text + "': a section filter must look like 'TYPE[key=value].key=value'");
+    filter_key = filter.substr(0, feq);
+    filter_value = filter.substr(feq + 1);
+    t = t.substr(0, open) + t.substr(close + 1);
+  }
   auto eq = t.find('=');
   auto dot = t.find('.');
   if (eq == std::string::npos || dot == std::string::npos || dot > eq || dot == 0 || dot + 1 == eq)
     throw InputError(cfg.file + ": override '" + text +
-                     "' must look like 'net.key=value', 'LAYER_INDEX.key=value' or 'SECTION_TYPE.key=value'");
+                     "' must look like 'net.key=value', 'LAYER_INDEX.key=value', 'SECTION_TYPE.key=value' or "
+                     "'SECTION_TYPE[key=value].key=value'");
   std::string target = t.substr(0, dot), key = t.substr(dot + 1, eq - dot - 1), value = t.substr(eq + 1);
   int index = 0;
   std::vector<CfgSection*> hits;
+  if (!filter_key.empty() && parse_int(target, index))
+    throw InputError(cfg.file + ": override '" + text + "': a section filter needs a section type, not a layer index");
   if (parse_int(target, index)) {
     if (index < 0 || size_t(index) >= cfg.num_layers())
       throw InputError(cfg.file + ": override '" + text + "': layer " + target + " does not exist (the cfg has " +
@@ -239,6 +254,15 @@ void apply_override(Cfg& cfg, const std::string& text) {
       for (const auto& ty : types) valid += (valid.empty() ? "" : ", ") + ty;
       throw InputError(cfg.file + ": override '" + text + "': the cfg has no [" + type +
                        "] section; its sections: " + valid);
+    }
+    if (!filter_key.empty()) {
+      std::erase_if(hits, [&](const CfgSection* s) {
+        auto it = s->options.find(filter_key);
+        return it == s->options.end() || it->second.value != filter_value;
+      });
+      if (hits.empty())
+        throw InputError(cfg.file + ": override '" + text + "': no [" + type + "] section has " + filter_key + "=" +
+                         filter_value);
     }
   }
   for (CfgSection* s : hits) s->options[key] = CfgOption{value, 0, false};

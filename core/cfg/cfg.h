@@ -65,8 +65,9 @@ Cfg parse_cfg_text(const std::string& text, const std::string& name);
 std::string to_cfg_text(const Cfg& cfg);
 
 // Overrides: "net.key=value" patches [net]; "3.key=value" patches layer 3 (0-based layer index);
-// "yolo.key=value" patches every [yolo] section. An override of a section that does not exist
-// is an InputError listing what does.
+// "yolo.key=value" patches every [yolo] section; "convolutional[batch_normalize=1].batch_normalize=2" only
+// the [convolutional] sections whose batch_normalize is written as 1. An override of a section that does
+// not exist (or that no section passes the filter of) is an InputError listing what does.
 void apply_override(Cfg& cfg, const std::string& override_text);
 void apply_overrides(Cfg& cfg, const std::vector<std::string>& overrides);
 

@@ -106,16 +106,36 @@ void fill_shape(cv::Mat& img, const Shape& s, cv::Point2d at, const cv::Scalar& 
   cv::fillPoly(img, pts, colour, cv::LINE_AA, kShift);
 }
 
+// What a difficulty level draws. Counts are half-open ranges [lo, hi) for cv::RNG::uniform; "hard" is the
+// generator as it always was (its images stay bit-identical).
+struct Look {
+  int grid_hi;                  // background colour field: a grid of 2..grid_hi-1 random colours, upscaled
+  double stripes, blobs;        // probability of blended stripes, of soft discs (which look like the disc class)
+  int clutter_under[2], clutter_over[2];              // detection: strokes drawn before and after the objects
+  int classify_under[2], classify_over[2];            // classification: the same
+  double noise_max;             // uniform sensor noise amplitude in 2..noise_max
+  double min_side, max_side;    // detection object side, a fraction of the image, log-uniform
+};
+
+Look look_of(SynthDifficulty d) {
+  switch (d) {
+    case SynthDifficulty::easy: return {3, 0.0, 0.0, {0, 1}, {0, 1}, {0, 1}, {0, 1}, 4.0, 0.10, 0.6};
+    case SynthDifficulty::medium: return {4, 0.25, 0.0, {0, 3}, {0, 2}, {0, 3}, {0, 2}, 8.0, 0.06, 0.7};
+    case SynthDifficulty::hard: break;
+  }
+  return {7, 0.5, 0.5, {2, 7}, {1, 5}, {1, 5}, {0, 3}, 14.0, 0.04, 0.7};
+}
+
 cv::Scalar random_colour(cv::RNG& rng) { return {double(rng.uniform(0, 256)), double(rng.uniform(0, 256)), double(rng.uniform(0, 256))}; }
 
 // Background: a smooth random colour field (gradients and large blobs) with, sometimes, stripes and soft discs.
-cv::Mat background(int size, cv::RNG& rng) {
-  const int grid = rng.uniform(2, 7);
+cv::Mat background(int size, const Look& look, cv::RNG& rng) {
+  const int grid = rng.uniform(2, look.grid_hi);
   cv::Mat small(grid, grid, CV_8UC3);
   rng.fill(small, cv::RNG::UNIFORM, 0, 256);
   cv::Mat img;
   cv::resize(small, img, {size, size}, 0, 0, cv::INTER_CUBIC);
-  if (rng.uniform(0.0, 1.0) < 0.5) {  // stripes at a random angle, blended in
+  if (rng.uniform(0.0, 1.0) < look.stripes) {  // stripes at a random angle, blended in
     cv::Mat over = img.clone();
     const double angle = rng.uniform(0.0, kPi), period = rng.uniform(6.0, size / 4.0);
     const cv::Scalar colour = random_colour(rng);
@@ -128,7 +148,7 @@ cv::Mat background(int size, cv::RNG& rng) {
     const double alpha = rng.uniform(0.2, 0.5);
     cv::addWeighted(img, 1.0 - alpha, over, alpha, 0.0, img);
   }
-  if (rng.uniform(0.0, 1.0) < 0.5) {  // soft blobs
+  if (rng.uniform(0.0, 1.0) < look.blobs) {  // soft blobs
     cv::Mat over = img.clone();
     for (int i = rng.uniform(4, 12); i > 0; --i) {
       const cv::Point centre{rng.uniform(0, size), rng.uniform(0, size)};
@@ -217,44 +237,44 @@ bool draw_object(cv::Mat& img, int cls, double w, double h, double max_angle, st
   return false;
 }
 
-// Detection: 1–6 objects with sizes log-uniform from 4 % to 70 % of the image (COCO small, medium and large
-// at 256²), aspect 0.6–1.6, rotated up to ±30°, some clutter drawn over them.
-std::vector<SynthObject> draw_detection(cv::Mat& img, int classes, cv::RNG& rng) {
+// Detection: 1–6 objects with sizes log-uniform from min_side to max_side of the image (hard: 4 % to 70 %, COCO
+// small, medium and large at 256²), aspect 0.6–1.6, rotated up to ±30°, some clutter drawn over them.
+std::vector<SynthObject> draw_detection(cv::Mat& img, int classes, const Look& look, cv::RNG& rng) {
   const int size = img.cols;
   std::vector<SynthObject> objects;
   std::vector<Placed> placed;
-  clutter(img, rng.uniform(2, 7), rng);
+  clutter(img, rng.uniform(look.clutter_under[0], look.clutter_under[1]), rng);
   const int wanted = rng.uniform(1, 7);
   for (int tries = 0; int(objects.size()) < wanted && tries < 4 * wanted; ++tries) {
-    const double side = size * std::exp(rng.uniform(std::log(0.04), std::log(0.7)));
+    const double side = size * std::exp(rng.uniform(std::log(look.min_side), std::log(look.max_side)));
     const double aspect = std::exp(rng.uniform(std::log(0.6), std::log(1.6)));
     draw_object(img, rng.uniform(0, classes), side * std::sqrt(aspect), side / std::sqrt(aspect), kPi / 6, placed,
                 objects, rng);
   }
-  clutter(img, rng.uniform(1, 5), rng);
+  clutter(img, rng.uniform(look.clutter_over[0], look.clutter_over[1]), rng);
   return objects;
 }
 
 // Classification: one object filling 55–90 % of the image.
-std::vector<SynthObject> draw_classification(cv::Mat& img, int classes, cv::RNG& rng) {
+std::vector<SynthObject> draw_classification(cv::Mat& img, int classes, const Look& look, cv::RNG& rng) {
   const int size = img.cols;
   std::vector<SynthObject> objects;
   std::vector<Placed> placed;
-  clutter(img, rng.uniform(1, 5), rng);
+  clutter(img, rng.uniform(look.classify_under[0], look.classify_under[1]), rng);
   const int cls = rng.uniform(0, classes);
   for (int tries = 0; objects.empty() && tries < 8; ++tries) {
     const double side = size * rng.uniform(0.55, 0.9), aspect = std::exp(rng.uniform(std::log(0.75), std::log(1.33)));
     draw_object(img, cls, side * std::sqrt(aspect), side / std::sqrt(aspect), kPi / 8, placed, objects, rng);
   }
   if (objects.empty()) draw_object(img, cls, size * 0.5, size * 0.5, 0, placed, objects, rng);
-  clutter(img, rng.uniform(0, 3), rng);
+  clutter(img, rng.uniform(look.classify_over[0], look.classify_over[1]), rng);
   return objects;
 }
 
 // Sensor-like noise over everything, so that objects are textured too.
-void add_noise(cv::Mat& img, cv::RNG& rng) {
+void add_noise(cv::Mat& img, const Look& look, cv::RNG& rng) {
   cv::Mat noise(img.size(), CV_16SC3);
-  const double amplitude = rng.uniform(2.0, 14.0);  // uniform noise: cheaper to draw than Gaussian, looks alike
+  const double amplitude = rng.uniform(2.0, look.noise_max);  // uniform noise: cheaper to draw than Gaussian, looks alike
   rng.fill(noise, cv::RNG::UNIFORM, -amplitude, amplitude);
   cv::Mat wide;
   img.convertTo(wide, CV_16SC3);
@@ -306,7 +326,8 @@ SplitFiles write_split(const SynthOptions& o, const std::string& split, int coun
   auto worker = [&] {
     for (int i; (i = next.fetch_add(1)) < count;) {
       try {
-        SynthImage im = synth_image(o.size, o.classes, o.classify, mix(mix(o.seed) ^ mix(split_key * 100000000ULL + i)));
+        SynthImage im = synth_image(o.size, o.classes, o.classify, mix(mix(o.seed) ^ mix(split_key * 100000000ULL + i)),
+                                    o.difficulty);
         const std::string stem = file_stem(split, i + 1, im.objects, o.classify);
         write_plain(dir / (stem + ".png"), im.png);
         write_plain(dir / (stem + ".txt"), darknet_labels(im.objects, o.size));
@@ -339,7 +360,8 @@ std::string coco_json(const SplitFiles& f, const SynthOptions& o) {
                              {"bbox", {b.x, b.y, b.w, b.h}}, {"area", b.w * b.h}, {"iscrowd", 0}});
   }
   for (int k = 0; k < o.classes; ++k) categories.push_back({{"id", k}, {"name", kNames[k]}, {"supercategory", "shape"}});
-  nlohmann::ordered_json doc = {{"info", {{"description", "darksweep synthetic shapes"}, {"seed", o.seed}}},
+  nlohmann::ordered_json doc = {{"info", {{"description", "darksweep synthetic shapes"}, {"seed", o.seed},
+                                          {"difficulty", synth_difficulty_name(o.difficulty)}}},
                                 {"images", images},
                                 {"annotations", annotations},
                                 {"categories", categories}};
@@ -378,12 +400,23 @@ std::vector<std::string> synth_class_names(int classes) {
   return std::vector<std::string>(kNames, kNames + classes);
 }
 
-SynthImage synth_image(int size, int classes, bool classify, uint64_t seed) {
+SynthDifficulty parse_synth_difficulty(const std::string& name) {
+  for (SynthDifficulty d : {SynthDifficulty::easy, SynthDifficulty::medium, SynthDifficulty::hard})
+    if (name == synth_difficulty_name(d)) return d;
+  throw InputError("data synth: --difficulty '" + name + "' is not one of easy, medium, hard");
+}
+
+const char* synth_difficulty_name(SynthDifficulty d) {
+  return d == SynthDifficulty::easy ? "easy" : d == SynthDifficulty::medium ? "medium" : "hard";
+}
+
+SynthImage synth_image(int size, int classes, bool classify, uint64_t seed, SynthDifficulty difficulty) {
+  const Look look = look_of(difficulty);
   cv::RNG rng(seed ? seed : 1);  // cv::RNG treats 0 as a special state
-  cv::Mat img = background(size, rng);
+  cv::Mat img = background(size, look, rng);
   SynthImage out;
-  out.objects = classify ? draw_classification(img, classes, rng) : draw_detection(img, classes, rng);
-  add_noise(img, rng);
+  out.objects = classify ? draw_classification(img, classes, look, rng) : draw_detection(img, classes, look, rng);
+  add_noise(img, look, rng);
   std::vector<uchar> bytes;
   // Huffman-only deflate: noisy pixels defeat string matching anyway; this is the fastest and the smallest.
   if (!cv::imencode(".png", img, bytes,

@@ -56,13 +56,12 @@ ConvolutionalOptions parse_convolutional_options(const CfgSection& s) {
   reject_float(s, "assisted_excitation", 0, "0");
   reject_int(s, "share_index", -1000000000);
 
-  const int bn = s.get_int("batch_normalize", 0);
-  const int cbn = s.get_int("cbn", 0);
-  if (bn == 2 || cbn != 0)
-    s.fail(bn == 2 ? "batch_normalize" : "cbn",
-           "CmBN (batch_normalize=2 / cbn=1) is not supported yet; use batch_normalize=0 or 1");
-  if (bn != 0 && bn != 1) s.fail("batch_normalize", "expected 0 or 1, got " + std::to_string(bn));
-  o.batch_normalize = bn == 1;
+  // darknet's parse_convolutional: cbn != 0 sets batch_normalize = 2 (CmBN).
+  int bn = s.get_int("batch_normalize", 0);
+  if (bn < 0 || bn > 2) s.fail("batch_normalize", "expected 0, 1 or 2 (CmBN), got " + std::to_string(bn));
+  if (s.get_int("cbn", 0) != 0) bn = 2;
+  o.batch_normalize = bn != 0;
+  o.cmbn = bn == 2;
 
   for (const char* key : {"binary", "xnor", "bin_output", "sway", "rotate", "stretch", "stretch_sway", "flipped",
                           "grad_centr", "coordconv", "deform", "deformable"})
@@ -185,7 +184,8 @@ void ConvolutionalLayer::forward(const ForwardArgs& a) {
 
   const ChannelShape cs{batch, o_.filters, spatial};
   if (o_.batch_normalize)
-    batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum, bn_);
+    batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum, bn_,
+                      o_.cmbn ? a.subdivision + 1 : 0);
   add_channel_bias(a.out.data, biases_, cs);
   if (keeps_pre_activation()) pre_act_.assign(a.out.data, a.out.data + a.out.size());
   activate(o_.activation, a.out.data, a.out.size());

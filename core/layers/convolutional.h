@@ -5,7 +5,9 @@
 //             u = batch_normalize ? scale_c · (z - mean_c) / sqrt(var_c + 1e-5) + bias_c : z + bias_c
 //             y = act(u)
 //             (train: batch mean/variance over (batch, h, w), variance divided by N-1, rolling
-//              statistics += 0.01 (stat - rolling); inference: rolling statistics)
+//              statistics += 0.01 (stat - rolling); inference: rolling statistics; batch_normalize=2 / cbn=1:
+//              CmBN, the statistics of the batch's mini-batches so far, and where it differs from darknet:
+//              core/nn/batchnorm.h)
 //   backward (delta = -dL/dy, darknet's sign):  delta_u = delta ⊙ act'(u)
 //             bias_grad_c += Σ delta_u;  with batch norm: scale_grad_c += Σ delta_u · x_norm, and delta_z by
 //               darknet's mean_delta_cpu / variance_delta_cpu / normalize_delta_cpu (batchnorm.h)
@@ -30,6 +32,7 @@ struct ConvolutionalOptions {
   int padding = 0;  // per side, before the dilation factor
   int groups = 1;
   bool batch_normalize = false;
+  bool cmbn = false;  // batch_normalize=2 or cbn=1: CmBN (core/nn/batchnorm.h), batch_normalize is then true
   Activation activation = Activation::logistic;
 };
 

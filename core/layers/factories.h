@@ -15,5 +15,6 @@ std::unique_ptr<Layer> make_dropout(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_sam(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_scale_channels(const CfgSection&, const BuildContext&);
 std::unique_ptr<Layer> make_yolo(const CfgSection&, const BuildContext&);
+std::unique_ptr<Layer> make_gaussian_yolo(const CfgSection&, const BuildContext&);
 
 }  // namespace ds

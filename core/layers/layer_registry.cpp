@@ -14,7 +14,7 @@ const std::map<std::string, LayerFactory>& registry() {
       {"shortcut", make_shortcut},           {"upsample", make_upsample},
       {"softmax", make_softmax},             {"dropout", make_dropout},
       {"sam", make_sam},                     {"scale_channels", make_scale_channels},
-      {"yolo", make_yolo},
+      {"yolo", make_yolo},                   {"Gaussian_yolo", make_gaussian_yolo},
   };
   return table;
 }

@@ -85,16 +85,27 @@ YoloOptions parse_yolo_options(const CfgSection& s) {
   return o;
 }
 
-std::unique_ptr<Layer> make_yolo(const CfgSection& s, const BuildContext& ctx) {
+namespace {
+
+// [yolo] and [Gaussian_yolo] (darknet's parse_yolo / parse_gaussian_yolo).
+std::unique_ptr<Layer> make_head(const CfgSection& s, const BuildContext& ctx, bool gaussian) {
   auto l = std::make_unique<YoloLayer>();
   l->options = parse_yolo_options(s);
+  l->options.gaussian = gaussian;
+  if (gaussian) {
+    l->options.uc_normalizer = s.get_float("uc_normalizer", 1.f);
+    if (s.get_choice("yolo_point", "center", {"center", "left_top", "right_bottom"}) != "center")
+      s.fail("yolo_point", "only yolo_point=center is supported by darksweep");
+  }
+  const int entries = l->options.classes + box_coords(l->loss_params()) + 1;
   Shape prev = previous_image(s, ctx);
-  int expected = int(l->options.mask.size()) * (l->options.classes + 5);
+  int expected = int(l->options.mask.size()) * entries;
   if (prev.c != expected)
     s.fail("classes", describe_layer(ctx, ctx.index - 1) + " has " + std::to_string(prev.c) + " channels; " +
                           std::to_string(l->options.mask.size()) + " anchors in mask x (classes " +
-                          std::to_string(l->options.classes) + " + 5) needs " + std::to_string(expected) +
-                          " (set filters=" + std::to_string(expected) + " in the layer before)");
+                          std::to_string(l->options.classes) + " + " + std::to_string(entries - l->options.classes) +
+                          ") needs " + std::to_string(expected) + " (set filters=" + std::to_string(expected) +
+                          " in the layer before)");
   l->inputs = {ctx.index - 1};
   l->out_shape = prev;
   l->net_w = ctx.net.width;
@@ -103,6 +114,13 @@ std::unique_ptr<Layer> make_yolo(const CfgSection& s, const BuildContext& ctx) {
     s.fail("counters_per_class", "counters_per_class, focal_loss and new_coords are parsed but darksweep does not "
                                  "train with them yet");
   return l;
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_yolo(const CfgSection& s, const BuildContext& ctx) { return make_head(s, ctx, false); }
+std::unique_ptr<Layer> make_gaussian_yolo(const CfgSection& s, const BuildContext& ctx) {
+  return make_head(s, ctx, true);
 }
 
 YoloLossParams YoloLayer::loss_params() const {
@@ -121,22 +139,37 @@ YoloLossParams YoloLayer::loss_params() const {
   p.label_smooth_eps = options.label_smooth_eps;
   p.max_delta = options.max_delta;
   p.objectness_smooth = options.objectness_smooth;
+  p.gaussian = options.gaussian;
+  p.uc_normalizer = options.uc_normalizer;
   return p;
 }
 
 void YoloLayer::forward(const ForwardArgs& a) {
   std::copy(a.in[0].data, a.in[0].data + a.out.size(), a.out.data);
-  size_t hw = out_shape.hw();
-  size_t per_anchor = size_t(options.classes + 5) * hw;
-  float s = options.scale_x_y;
+  const size_t hw = out_shape.hw();
+  const size_t coords = size_t(box_coords(loss_params()));
+  const size_t per_anchor = (size_t(options.classes + 1) + coords) * hw;
+  const float s = options.scale_x_y;
+  auto scale_xy = [&](float* p) {  // darknet's scal_add_cpu
+    for (size_t i = 0; i < hw; ++i) p[i] = p[i] * s - 0.5f * (s - 1.f);
+  };
   for (int b = 0; b < a.out.shape.n; ++b)
     for (size_t n = 0; n < options.mask.size(); ++n) {
       float* p = a.out.data + size_t(b) * out_shape.chw() + n * per_anchor;
+      if (options.gaussian) {  // forward_gaussian_yolo_layer: μx σx μy σy, σw, σh, objectness and classes
+        activate(Activation::logistic, p, 4 * hw);
+        activate(Activation::logistic, p + 5 * hw, hw);
+        activate(Activation::logistic, p + 7 * hw, size_t(options.classes + 2) * hw);
+        scale_xy(p);
+        scale_xy(p + 2 * hw);
+        continue;
+      }
       if (!options.new_coords) {
         activate(Activation::logistic, p, 2 * hw);                                        // x, y
         activate(Activation::logistic, p + 4 * hw, size_t(options.classes + 1) * hw);     // objectness, classes
       }
-      for (size_t i = 0; i < 2 * hw; ++i) p[i] = p[i] * s - 0.5f * (s - 1.f);  // darknet's scal_add_cpu
+      scale_xy(p);
+      scale_xy(p + hw);
     }
   last_loss = {};
   if (a.truths && a.out_delta)  // training, or `sweep inspect --deltas` in inference mode

@@ -7,6 +7,11 @@
 //           w, h stay raw.
 // backward  dx += dout (darknet adds l.delta to net.delta unchanged: the delta the loss writes is already
 //           taken w.r.t. the layer's input, no logistic derivative applied).
+//
+// [Gaussian_yolo] (darknet's gaussian_yolo_layer.c) is the same layer with options.gaussian: per anchor
+// [μx, σx, μy, σy, μw, σw, μh, σh, objectness, classes]; forward applies the logistic to everything but μw and
+// μh, and scale_x_y to μx and μy; its box loss and detection score are in yolo_loss.h and detections.h.
+// Extra options: uc_normalizer (1), yolo_point (only the default center is supported).
 #pragma once
 #include <cfloat>
 #include <vector>
@@ -46,6 +51,8 @@ struct YoloOptions {
   bool new_coords = false;
   bool focal_loss = false;
   int show_details = 1;
+  bool gaussian = false;        // [Gaussian_yolo]
+  float uc_normalizer = 1.f;    // [Gaussian_yolo]: weight of the uncertainty deltas
   // Tracking options (read so that cfgs using them are accepted; no effect on training here).
   int track_history_size = 5;
   float sim_thresh = 0.8f;
@@ -61,7 +68,7 @@ YoloOptions parse_yolo_options(const CfgSection& s);
 // delta (core/nn/yolo_loss.h) and keeps the loss terms in last_loss.
 class YoloLayer : public Layer {
  public:
-  std::string_view type() const override { return "yolo"; }
+  std::string_view type() const override { return options.gaussian ? "Gaussian_yolo" : "yolo"; }
   YoloOptions options;
   int net_w = 0, net_h = 0;      // the network input size the boxes are relative to
   YoloLossReport last_loss;      // of the last training forward pass

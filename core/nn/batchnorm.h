@@ -7,6 +7,26 @@
 // Backward (delta = -dL/dy, in place): scale_grad_c += sum delta * x_norm; delta *= scale_c; then darknet's
 //   mean_delta_cpu, variance_delta_cpu and normalize_delta_cpu (training), or delta /= sqrt(rolling_var + 1e-5)
 //   (inference: the statistics are constants). Biases are the caller's (add_bias / backward_bias).
+//
+// CmBN (cross mini-batch normalisation, [convolutional] batch_normalize=2 or cbn=1), training, on the k-th
+// mini-batch of a batch (k = darknet's current_subdivision + 1, 1-based): the statistics used are those of
+// the k mini-batches seen so far in this batch,
+//   mean_acc = mean/k + (1 - 1/k)·mean_acc
+//   var_acc  = var/k + (1 - 1/k)·var_acc + (1/k)(1 - 1/k)·(mean - mean_acc_before)²
+// (the pooled variance; at k = 1 both are this mini-batch's own, so CmBN with subdivisions=1 is plain BN);
+// the rolling statistics take (mean_acc, var_acc) with the usual momentum on every mini-batch; the backward
+// is plain BN's formulas evaluated at (mean_acc, var_acc), as darknet's.
+// This is darknet's fast_v_cbn_gpu (blas_kernels.cu, called by forward_batchnorm_layer_gpu), which averages
+// the mean and the raw second moment E[x²] over the mini-batches and takes var = E[x²]_acc - mean_acc²: the
+// same pooled variance. Where darksweep deliberately differs from darknet:
+// - darknet has CmBN on the GPU only (its CPU forward_batchnorm_layer ignores batch_normalize=2 and does plain
+//   BN); darksweep has it on the CPU reference.
+// - darknet divides the raw second moment Σx² by N - 1, so that at k = 1 its variance is the unbiased variance
+//   plus mean²/(N - 1), and it evaluates E[x²] - mean² in float (cancellation); darksweep pools each
+//   mini-batch's unbiased variance (variance_cpu, as plain BN) in the form above, so k = 1 is plain BN exactly.
+// - darknet's backward is not the exact gradient for k > 1: the current mini-batch makes only 1/k of the
+//   statistics but the backward treats them as its own. darksweep keeps darknet's backward (it is what trained
+//   the paper), so a finite-difference check of CmBN holds at k = 1 only.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -42,13 +62,19 @@ struct BatchNormState {
   bool train = false;
   std::vector<float> x;       // input (train)
   std::vector<float> x_norm;  // normalised input, before the scales
-  std::vector<float> mean, variance, mean_delta, variance_delta;  // batch statistics and their deltas (train)
+  std::vector<float> mean, variance, mean_delta, variance_delta;  // statistics used and their deltas (train)
+  std::vector<float> batch_mean, batch_variance;  // this mini-batch's own statistics (CmBN accumulates them)
 };
 
+// CmBN: folds the k-th mini-batch's statistics (batch_mean, batch_variance) into st.mean / st.variance, which
+// hold the statistics of mini-batches 1..k-1 of this batch (ignored at k = 1). Formula above.
+void cmbn_accumulate(int k, int channels, BatchNormState& st);
+
 // In place on `data`: normalise (batch statistics and rolling update when train, rolling statistics
-// otherwise), then multiply by `scales`.
+// otherwise), then multiply by `scales`. cmbn_index: 0 for plain BN, k >= 1 for CmBN on the k-th mini-batch
+// of the batch.
 void batchnorm_forward(float* data, ChannelShape s, bool train, const float* scales, float* rolling_mean,
-                       float* rolling_variance, float rolling_momentum, BatchNormState& st);
+                       float* rolling_variance, float rolling_momentum, BatchNormState& st, int cmbn_index = 0);
 
 // In place on `delta` (the delta of the scaled output): accumulates scale_grads and turns delta into the
 // delta of the input, for the mode of the last batchnorm_forward.

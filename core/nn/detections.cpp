@@ -7,23 +7,27 @@ namespace ds {
 
 std::vector<Detection> yolo_detections(const YoloLossParams& head, Tensor out, int b, int net_w, int net_h,
                                        int img_w, int img_h, bool letterbox, float thresh) {
-  const int lw = out.shape.w, lh = out.shape.h, classes = head.classes;
-  const size_t stride = size_t(lw) * lh, per_anchor = stride * (5 + classes);
+  const int lw = out.shape.w, lh = out.shape.h, classes = head.classes, coords = box_coords(head);
+  const size_t stride = size_t(lw) * lh, per_anchor = stride * size_t(coords + 1 + classes);
+  const size_t box_step = stride * size_t(coords / 4);
   const float* o = out.data + size_t(b) * out.shape.chw();
   std::vector<Detection> dets;
   for (size_t loc = 0; loc < stride; ++loc) {
     const int row = int(loc / lw), col = int(loc % lw);
     for (size_t n = 0; n < head.mask.size(); ++n) {
       const size_t base = n * per_anchor + loc;
-      const float objectness = o[base + 4 * stride];
+      const float objectness = o[base + size_t(coords) * stride];
       if (!(objectness > thresh)) continue;  // also drops NaN, as darknet's comparison does
       const int a = head.mask[n];
       Detection d;
-      d.box = yolo_box(o, base, stride, col, row, lw, lh, head.anchors[2 * a], head.anchors[2 * a + 1], net_w, net_h);
+      d.box = yolo_box(o, base, box_step, col, row, lw, lh, head.anchors[2 * a], head.anchors[2 * a + 1], net_w, net_h);
       d.objectness = objectness;
       d.prob.resize(size_t(classes));
+      float certainty = 1.f;
+      if (head.gaussian)
+        certainty = float(1.0 - (o[base + stride] + o[base + 3 * stride] + o[base + 5 * stride] + o[base + 7 * stride]) / 4.0);
       for (int k = 0; k < classes; ++k) {
-        const float p = objectness * o[base + (5 + k) * stride];
+        const float p = objectness * o[base + size_t(coords + 1 + k) * stride] * certainty;
         d.prob[size_t(k)] = p > thresh ? p : 0.f;
       }
       dets.push_back(std::move(d));

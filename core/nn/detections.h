@@ -15,7 +15,9 @@ struct Detection {
   std::vector<float> prob; // objectness · class probability, 0 where not above the threshold
 };
 
-// darknet's get_yolo_detections + correct_yolo_boxes for image `b` of a head's activated output.
+// darknet's get_yolo_detections + correct_yolo_boxes for image `b` of a head's activated output; for a
+// [Gaussian_yolo] head (get_gaussian_yolo_detections) each class probability is also multiplied by
+// 1 − (σx + σy + σw + σh)/4, so that uncertain boxes score lower.
 // letterbox: the network input was a letterboxed image of img_w × img_h.
 std::vector<Detection> yolo_detections(const YoloLossParams& head, Tensor output, int b, int net_w, int net_h,
                                        int img_w, int img_h, bool letterbox, float thresh);

@@ -78,6 +78,7 @@ void LayerHarness::forward(bool train, uint64_t seed) {
   a.out = out.view(os);
   a.train = train;
   a.rng = &rng;
+  a.subdivision = subdivision;
   layer->forward(a);
 }
 

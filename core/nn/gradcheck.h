@@ -22,6 +22,7 @@ struct LayerHarness {
   std::vector<Buffer> in;     // one buffer per layer input (batch n)
   Buffer out, out_delta;
   int batch = 1;
+  int subdivision = 0;        // ForwardArgs::subdivision of every forward (CmBN)
 
   // `section_text` holds one layer section ("[convolutional]\nfilters=3\n..."). The layer gets index
   // prev.size(). Inputs are filled with uniform values in [-1, 1]; parameters with init_params then

@@ -141,12 +141,13 @@ std::vector<Tensor> Network::views_of(const Layer& l, const float* input, bool d
 }
 
 void Network::forward(const float* input, bool train, Rng* rng, int iteration,
-                      const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum) {
+                      const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum,
+                      int subdivision) {
   if (train || truths)  // loss layers write fresh deltas whenever they get truths
     for (auto& d : deltas_) d.fill(0.f);
   for (size_t i = 0; i < layers_.size(); ++i) {
     ForwardArgs a{views_of(*layers_[i], input, false), output(i), train, rng, iteration, net_.max_batches,
-                  delta(i), truths, rolling_momentum};
+                  delta(i), truths, rolling_momentum, subdivision};
     double t0 = profiling_ ? now_seconds() : 0;
     layers_[i]->forward(a);
     if (profiling_) forward_seconds_[i] += now_seconds() - t0;

@@ -52,8 +52,10 @@ class Network {
 
   // input: mini_batch x C x H x W, contiguous. In training mode, or when `truths` (one list per image)
   // are given, the deltas are zeroed first and the loss layers ([yolo]) write theirs during the pass.
+  // `subdivision`: the 0-based index of this mini-batch within the batch (ForwardArgs::subdivision).
   void forward(const float* input, bool train, Rng* rng = nullptr, int iteration = 0,
-               const std::vector<std::vector<TruthBox>>* truths = nullptr, float rolling_momentum = 0.01f);
+               const std::vector<std::vector<TruthBox>>* truths = nullptr, float rolling_momentum = 0.01f,
+               int subdivision = 0);
   // Back-propagates from the deltas the last layers hold, down to the first layer or a stopbackward.
   void backward(const float* input);
 

@@ -1,4 +1,5 @@
-// darknet's [yolo] deltas (process_batch, delta_yolo_box, delta_yolo_class, averages_yolo_deltas).
+// darknet's [yolo] deltas (process_batch, delta_yolo_box, delta_yolo_class, averages_yolo_deltas) and
+// [Gaussian_yolo]'s (forward_gaussian_yolo_layer, delta_gaussian_yolo_box, averages_gaussian_yolo_deltas).
 #include "core/nn/yolo_loss.h"
 
 #include <algorithm>
@@ -15,31 +16,67 @@ int index_in_mask(const std::vector<int>& mask, int n) {
   return it == mask.end() ? -1 : int(it - mask.begin());
 }
 
-// One head's layout: entry e of anchor slot n at cell loc of image b.
+// One head's layout: entry e of anchor slot n at cell loc of image b; objectness follows the `coords` box entries.
 struct Layout {
-  int w, h, n, classes;
+  int w, h, n, classes, coords;
   size_t stride() const { return size_t(w) * h; }
-  size_t per_image() const { return stride() * n * (5 + classes); }
+  size_t box_step() const { return stride() * size_t(coords / 4); }  // between the x, y, w, h means
+  size_t entries() const { return size_t(coords + 1 + classes); }
+  size_t per_image() const { return stride() * n * entries(); }
   size_t index(int b, int slot, int loc, int entry) const {
-    return b * per_image() + size_t(slot) * stride() * (5 + classes) + entry * stride() + size_t(loc);
+    return b * per_image() + size_t(slot) * stride() * entries() + entry * stride() + size_t(loc);
   }
 };
+
+// darknet's delta_gaussian_yolo_box past the IoU computation: the μ and σ deltas of the 4 coordinates.
+void gaussian_box_delta(const YoloLossParams& p, const Layout& L, const float target[4], float scale,
+                        const float* out, size_t box_index, const Box* iou_gradient, float* delta) {
+  const size_t s = L.stride();
+  const double sigma_const = 0.3, epsi = 1e-9, sqrt_2pi = std::sqrt(2.0 * 3.141592);  // darknet's M_PI
+  for (int k = 0; k < 4; ++k) {
+    const float mu = out[box_index + 2 * k * s], sigma = out[box_index + (2 * k + 1) * s];
+    const float z = (target[k] - mu) / sigma, z2 = z * z;
+    const float density = float(std::exp(z2 * -0.5) / (sqrt_2pi * (sigma + sigma_const)));
+    const float temp = float(0.5 / (density + epsi) * density * scale);
+    float d_mu = float(temp * z * (1. / sigma));
+    float d_sigma = float(temp * (z2 / sigma - 1. / (sigma + sigma_const)));
+    if (iou_gradient) {
+      const float g[4] = {iou_gradient->x, iou_gradient->y, iou_gradient->w * std::exp(out[box_index + 4 * s]),
+                          iou_gradient->h * std::exp(out[box_index + 6 * s])};
+      d_mu = g[k];
+    }
+    d_mu = finite_or_zero(d_mu * p.iou_normalizer);
+    d_sigma = finite_or_zero(d_sigma * p.uc_normalizer);
+    if (p.max_delta != FLT_MAX) {
+      d_mu = clip(d_mu, p.max_delta);
+      d_sigma = clip(d_sigma, p.max_delta);
+    }
+    delta[box_index + 2 * k * s] += d_mu;
+    delta[box_index + (2 * k + 1) * s] += d_sigma;
+  }
+}
 
 // darknet's delta_yolo_box; returns the plain IoU and the IoU variant of the prediction.
 std::pair<float, float> box_delta(const YoloLossParams& p, const Layout& L, const TruthBox& t, const float* out,
                                   int anchor, size_t box_index, int i, int j, int net_w, int net_h, float* delta) {
   const size_t s = L.stride();
   const float aw = p.anchors[2 * anchor], ah = p.anchors[2 * anchor + 1];
-  Box pred = yolo_box(out, box_index, s, i, j, L.w, L.h, aw, ah, net_w, net_h);
+  Box pred = yolo_box(out, box_index, L.box_step(), i, j, L.w, L.h, aw, ah, net_w, net_h);
   Box truth{t.x, t.y, t.w, t.h};
   const float iou = box_iou(pred, truth);
   const float variant = box_iou_kind(pred, truth, p.iou_loss == IouLoss::mse ? IouLoss::iou : p.iou_loss);
   if (pred.w == 0) pred.w = 1.0f;
   if (pred.h == 0) pred.h = 1.0f;
+  const float scale = 2 - t.w * t.h;
+  const float tx = t.x * L.w - i, ty = t.y * L.h - j;
+  const float tw = std::log(t.w * net_w / aw), th = std::log(t.h * net_h / ah);
+  if (p.gaussian) {
+    const float target[4] = {tx, ty, tw, th};
+    const Box g = p.iou_loss == IouLoss::mse ? Box{} : box_iou_gradient(pred, truth, p.iou_loss);
+    gaussian_box_delta(p, L, target, scale, out, box_index, p.iou_loss == IouLoss::mse ? nullptr : &g, delta);
+    return {iou, variant};
+  }
   if (p.iou_loss == IouLoss::mse) {
-    const float scale = 2 - t.w * t.h;
-    const float tx = t.x * L.w - i, ty = t.y * L.h - j;
-    const float tw = std::log(t.w * net_w / aw), th = std::log(t.h * net_h / ah);
     delta[box_index + 0 * s] += scale * (tx - out[box_index + 0 * s]) * p.iou_normalizer;
     delta[box_index + 1 * s] += scale * (ty - out[box_index + 1 * s]) * p.iou_normalizer;
     delta[box_index + 2 * s] += scale * (tw - out[box_index + 2 * s]) * p.iou_normalizer;
@@ -87,7 +124,8 @@ Box yolo_box(const float* out, size_t box_index, size_t stride, int i, int j, in
 
 YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, int net_h,
                            const std::vector<std::vector<TruthBox>>& truths, float* delta) {
-  const Layout L{output.shape.w, output.shape.h, int(p.mask.size()), p.classes};
+  const int coords = box_coords(p);
+  const Layout L{output.shape.w, output.shape.h, int(p.mask.size()), p.classes, coords};
   const size_t s = L.stride();
   const int total = int(p.anchors.size() / 2);
   const float* out = output.data;
@@ -100,10 +138,10 @@ YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, in
       for (int i = 0; i < L.w; ++i)
         for (int n = 0; n < L.n; ++n) {
           const int loc = j * L.w + i;
-          const size_t box_index = L.index(b, n, loc, 0), obj_index = L.index(b, n, loc, 4);
-          const size_t class_index = L.index(b, n, loc, 5);
+          const size_t box_index = L.index(b, n, loc, 0), obj_index = L.index(b, n, loc, coords);
+          const size_t class_index = L.index(b, n, loc, coords + 1);
           const int a = p.mask[size_t(n)];
-          Box pred = yolo_box(out, box_index, s, i, j, L.w, L.h, p.anchors[2 * a], p.anchors[2 * a + 1], net_w, net_h);
+          Box pred = yolo_box(out, box_index, L.box_step(), i, j, L.w, L.h, p.anchors[2 * a], p.anchors[2 * a + 1], net_w, net_h);
           bool class_match = false;  // darknet's compare_yolo_class: ANY class above 0.25
           for (int k = 0; k < p.classes && !class_match; ++k) class_match = out[class_index + s * k] > 0.25f;
           float best_match_iou = 0, best_iou = 0;
@@ -149,17 +187,23 @@ YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, in
       }
       auto assign = [&](int anchor, int slot) {
         const int loc = j * L.w + i;
-        const size_t box_index = L.index(b, slot, loc, 0), obj_index = L.index(b, slot, loc, 4);
+        const size_t box_index = L.index(b, slot, loc, 0), obj_index = L.index(b, slot, loc, coords);
         auto [iou, variant] = box_delta(p, L, t, out, anchor, box_index, i, j, net_w, net_h, delta);
         rep.count++;
-        rep.iou_sum += iou;
-        if (p.iou_loss != IouLoss::mse) rep.box += p.iou_normalizer * (1.0 - variant);
+        // A prediction whose exp(tw|th) overflowed has no IoU: its deltas were zeroed (fix_nan_inf), and it is
+        // counted apart rather than turning the reported loss into NaN, which would stop the run as diverged.
+        if (std::isfinite(iou) && std::isfinite(variant)) {
+          rep.iou_sum += iou;
+          if (p.iou_loss != IouLoss::mse) rep.box += p.iou_normalizer * (1.0 - variant);
+        } else {
+          rep.undefined_iou++;
+        }
         if (p.objectness_smooth) {
           if (delta[obj_index] == 0) delta[obj_index] = p.obj_normalizer * (1 - out[obj_index]);
         } else {
           delta[obj_index] = p.obj_normalizer * (1 - out[obj_index]);
         }
-        class_delta(p, out, delta, L.index(b, slot, loc, 5), s, t.cls);
+        class_delta(p, out, delta, L.index(b, slot, loc, coords + 1), s, t.cls);
       };
       const int best_slot = index_in_mask(p.mask, best_n);
       if (best_slot >= 0) assign(best_n, best_slot);
@@ -173,16 +217,16 @@ YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, in
       }
     }
 
-    // 3. IT: a cell that took several truths gets the mean of their box deltas.
-    if (p.iou_thresh < 1.f) {
+    // 3. IT (and always for [Gaussian_yolo]): a cell that took several truths gets the mean of their box deltas.
+    if (p.iou_thresh < 1.f || p.gaussian) {
       for (int loc = 0; loc < L.w * L.h; ++loc)
         for (int n = 0; n < L.n; ++n) {
-          if (delta[L.index(b, n, loc, 4)] == 0) continue;
-          const size_t class_index = L.index(b, n, loc, 5), box_index = L.index(b, n, loc, 0);
+          if (delta[L.index(b, n, loc, coords)] == 0) continue;
+          const size_t class_index = L.index(b, n, loc, coords + 1), box_index = L.index(b, n, loc, 0);
           int assigned = 0;
           for (int k = 0; k < p.classes; ++k) assigned += delta[class_index + s * k] > 0;
           if (assigned > 0)
-            for (int k = 0; k < 4; ++k) delta[box_index + k * s] /= float(assigned);
+            for (int k = 0; k < coords; ++k) delta[box_index + k * s] /= float(assigned);
         }
     }
   }
@@ -190,12 +234,12 @@ YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, in
   // Loss terms from the final deltas.
   for (int b = 0; b < output.shape.n; ++b)
     for (int n = 0; n < L.n; ++n)
-      for (int e = 0; e < 5 + L.classes; ++e)
+      for (int e = 0; e < int(L.entries()); ++e)
         for (size_t loc = 0; loc < s; ++loc) {
           const double d = delta[L.index(b, n, int(loc), e)];
-          if (e < 4) {
-            if (p.iou_loss == IouLoss::mse) rep.box += d * d;
-          } else if (e == 4) {
+          if (e < coords) {  // the σ deltas of [Gaussian_yolo] count as box loss with every iou_loss
+            if (p.iou_loss == IouLoss::mse || (p.gaussian && e % 2 == 1)) rep.box += d * d;
+          } else if (e == coords) {
             rep.obj += d * d;
           } else {
             rep.cls += d * d;

@@ -13,6 +13,18 @@
 //   cls delta  y_k − σ(cls_k) with y smoothed as y·(1 − ε) + 0.5·ε
 // IT (iou_thresh < 1): the same for every other anchor of this head whose shape IoU (iou_thresh_kind)
 // with the truth exceeds iou_thresh; box deltas of a cell are then averaged over its assigned classes.
+//
+// [Gaussian_yolo] (gaussian = true; darknet's gaussian_yolo_layer.c): per anchor 8 box entries, the mean μ
+// and the uncertainty σ (logistic) of x, y, w, h interleaved [μx, σx, μy, σy, μw, σw, μh, σh], then
+// objectness and classes. The box term of coordinate k with target t_k, d = t_k − μ_k, is the negative
+// log-likelihood of the truth under N(μ_k, σ_k) with darknet's σ + 0.3 in the normaliser,
+//   L_k = ½·(2 − w·h)·(d²/(2σ²) + log(σ + 0.3))  (+ const)
+// and darknet's delta_gaussian_yolo_box writes its negative gradient, times N/(N + 1e-9) with N the density
+// (so that deltas vanish where the density underflows):
+//   μ delta  iou_normalizer·½(2 − w·h)·d/σ²              (iou_loss=mse; the IoU variants replace it as above)
+//   σ delta  uc_normalizer ·½(2 − w·h)·(d²/σ³ − 1/(σ + 0.3))
+// NaN/Inf → 0, clipped to ±max_delta; a cell's 8 box deltas are averaged over its assigned classes always
+// (not only with IT), as averages_gaussian_yolo_deltas.
 #pragma once
 #include <cfloat>
 #include <vector>
@@ -37,7 +49,13 @@ struct YoloLossParams {
   float label_smooth_eps = 0.f;
   float max_delta = FLT_MAX;
   bool objectness_smooth = false;
+  bool gaussian = false;       // [Gaussian_yolo] layout and box loss (above)
+  float uc_normalizer = 1.f;   // [Gaussian_yolo]: weight of the σ deltas
 };
+
+// Box entries per anchor before objectness: 4 ([yolo]) or 8 ([Gaussian_yolo]); the step between the entries
+// of x, y, w, h (the means) is the plane size times box_coords / 4.
+inline int box_coords(const YoloLossParams& p) { return p.gaussian ? 8 : 4; }
 
 // Loss terms of one head over a mini-batch (sums over images; divide by the batch for per-image values).
 struct YoloLossReport {
@@ -45,16 +63,18 @@ struct YoloLossReport {
   double obj = 0;     // Σ objectness delta²
   double cls = 0;     // Σ class delta²
   int count = 0;      // truth-anchor assignments
-  double iou_sum = 0; // Σ IoU of assigned predictions (avg IoU = iou_sum / count)
+  double iou_sum = 0; // Σ IoU of assigned predictions with a finite IoU
+  int undefined_iou = 0; // assignments whose predicted box overflowed (IoU NaN/Inf): no box loss, zero deltas
   double total() const { return box + obj + cls; }
 };
 
-// output: the head's activated output, n × (|mask|·(5 + classes)) × h × w. delta: same size, zeroed by
+// output: the head's activated output, n × (|mask|·(box_coords + 1 + classes)) × h × w. delta: same size, zeroed by
 // the caller; written here. truths[b]: the boxes of image b, normalised to the network input.
 YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, int net_h,
                            const std::vector<std::vector<TruthBox>>& truths, float* delta);
 
-// The predicted box of anchor `anchor` at cell (i, j) (darknet's get_yolo_box), normalised.
+// The predicted box of anchor `anchor` at cell (i, j) (darknet's get_yolo_box; get_gaussian_yolo_box with
+// stride = 2 planes), normalised.
 Box yolo_box(const float* output, size_t box_index, size_t stride, int i, int j, int lw, int lh, float anchor_w,
              float anchor_h, int net_w, int net_h);
 

@@ -166,7 +166,7 @@ int train_detector(const TrainConfig& c) {
     std::vector<YoloLossReport> terms(now_heads.size());  // per head, summed over the mini-batches
     for (int sub = 0; sub < base.subdivisions; ++sub) {
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
-      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths);
+      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths, 0.01f, sub);
       for (size_t k = 0; k < now_heads.size(); ++k) {
         const YoloLossReport& r = now_heads[k].yolo->last_loss;
         terms[k].box += r.box;
@@ -174,6 +174,7 @@ int train_detector(const TrainConfig& c) {
         terms[k].cls += r.cls;
         terms[k].count += r.count;
         terms[k].iou_sum += r.iou_sum;
+        terms[k].undefined_iou += r.undefined_iou;
         loss_sum += r.total();
       }
       net->backward(b.x.data());
@@ -183,8 +184,10 @@ int train_detector(const TrainConfig& c) {
     for (size_t k = 0; k < terms.size(); ++k)
       head_terms.push_back({{"layer", now_heads[k].layer}, {"box", terms[k].box / images},
                             {"obj", terms[k].obj / images}, {"cls", terms[k].cls / images},
-                            {"count", terms[k].count},
-                            {"avg_iou", terms[k].count ? terms[k].iou_sum / terms[k].count : 0.0}});
+                            {"count", terms[k].count}, {"undefined_iou", terms[k].undefined_iou},
+                            {"avg_iou", terms[k].count > terms[k].undefined_iou
+                                            ? terms[k].iou_sum / (terms[k].count - terms[k].undefined_iou)
+                                            : 0.0}});
     const float lr = learning_rate_at(net->options(), int(st.iteration));
     sgd_step(*net, lr);
     st.iteration++;

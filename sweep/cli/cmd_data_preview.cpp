@@ -32,7 +32,8 @@ AugmentOptions yolov4_like_options() {
   return o;
 }
 
-// The options the trainer would use: [net] colour/flip/mosaic/… and the first [yolo]'s jitter and classes.
+// The options the trainer would use: [net] colour/flip/mosaic/… and the first [yolo] (or [Gaussian_yolo])'s
+// jitter and classes.
 void read_cfg_settings(const std::string& path, PreviewSettings& s) {
   const Cfg cfg = parse_cfg_file(path);
   const NetOptions n = parse_net_options(cfg.net());
@@ -42,7 +43,7 @@ void read_cfg_settings(const std::string& path, PreviewSettings& s) {
   o.blur = n.blur != 0, o.mosaic_bound = n.mosaic_bound;
   if (n.width > 0) s.size = n.width;
   for (size_t i = 0; i < cfg.num_layers(); ++i)
-    if (cfg.layer(i).type == "yolo") {
+    if (cfg.layer(i).type == "yolo" || cfg.layer(i).type == "Gaussian_yolo") {
       const YoloOptions y = parse_yolo_options(cfg.layer(i));
       o.jitter = y.jitter;
       s.classes = y.classes;

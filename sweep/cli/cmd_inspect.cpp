@@ -89,7 +89,7 @@ int cmd_inspect(const Argv& argv) {
   }
   size_t written = 0;
   for (size_t i = 0; deltas && i < net.num_layers(); ++i) {
-    if (net.layer(i).type() != "yolo") continue;
+    if (net.layer(i).type() != "yolo" && net.layer(i).type() != "Gaussian_yolo") continue;
     Tensor d = net.delta(i);
     char name[32];
     std::snprintf(name, sizeof name, "/delta_%03zu.npy", i);

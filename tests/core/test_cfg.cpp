@@ -111,6 +111,24 @@ TEST(Cfg, OverridesByIndexTypeAndNet) {
   EXPECT_NE(error_of([&] { cfg.layer(0).get_int("size", 1); }).find("(override)"), std::string::npos);
 }
 
+// A section filter patches only the sections of that type whose key is written as the given value (CBN turns
+// batch_normalize=1 into 2 and leaves the detection heads' convolutions without batch norm).
+TEST(Cfg, OverrideSectionFilter) {
+  Cfg cfg = parse_cfg_text("[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nbatch_normalize=1\nfilters=4\n"
+                           "[convolutional]\nfilters=4\n[convolutional]\nbatch_normalize=1\nfilters=4\n",
+                           "f.cfg");
+  apply_override(cfg, "convolutional[batch_normalize=1].batch_normalize=2");
+  EXPECT_EQ(cfg.layer(0).get_int("batch_normalize", 0), 2);
+  EXPECT_FALSE(cfg.layer(1).has("batch_normalize"));
+  EXPECT_EQ(cfg.layer(2).get_int("batch_normalize", 0), 2);
+  EXPECT_NE(error_of([&] { apply_override(cfg, "convolutional[batch_normalize=1].batch_normalize=2"); })
+                .find("no [convolutional] section has batch_normalize=1"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_override(cfg, "convolutional[batch_normalize].x=2"); }).find("section filter"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_override(cfg, "0[filters=4].x=2"); }).find("section type"), std::string::npos);
+}
+
 TEST(Cfg, TextRoundTrip) {
   Cfg a = parse_cfg_text(kSmall, "small.cfg");
   Cfg b = parse_cfg_text(to_cfg_text(a), "again.cfg");

@@ -22,7 +22,7 @@ void train(Network& net, Rng& rng, TrainState& st, int iterations) {
   for (int it = 0; it < iterations; ++it) {
     for (int sub = 0; sub < n.subdivisions; ++sub) {
       for (auto& v : x) v = rng.uniform();
-      net.forward(x.data(), true, &rng, int(st.iteration));
+      net.forward(x.data(), true, &rng, int(st.iteration), nullptr, 0.01f, sub);
       Tensor out = net.output(net.num_layers() - 1), d = net.delta(net.num_layers() - 1);
       for (size_t i = 0; i < d.size(); ++i) d.data[i] = 0.3f - out.data[i];
       net.backward(x.data());
@@ -33,10 +33,8 @@ void train(Network& net, Rng& rng, TrainState& st, int iterations) {
   }
 }
 
-}  // namespace
-
-TEST(Checkpoint, ResumeIsBitIdentical) {
-  Cfg cfg = parse_cfg_file(kEveryLayer);
+// 3 + 3 iterations with a checkpoint in between equal 6 straight; returns the final parameters.
+std::vector<float> expect_resume_bit_identical(const Cfg& cfg) {
   Network straight(cfg);
   Rng init(11);
   straight.init_params(init);
@@ -65,11 +63,28 @@ TEST(Checkpoint, ResumeIsBitIdentical) {
   rng_c.set_state(sc.rng.at("train"));
   train(resumed, rng_c, sc, 3);
 
-  ASSERT_EQ(straight.num_params(), resumed.num_params());
+  EXPECT_EQ(straight.num_params(), resumed.num_params());
   EXPECT_EQ(0, std::memcmp(straight.params(), resumed.params(), straight.num_params() * sizeof(float)));
   EXPECT_EQ(0, std::memcmp(straight.grads(), resumed.grads(), straight.num_params() * sizeof(float)));
   EXPECT_NE(0, std::memcmp(straight.params(), initial.data(), initial.size() * sizeof(float)));  // it did train
   std::filesystem::remove(path);
+  return std::vector<float>(straight.params(), straight.params() + straight.num_params());
+}
+
+}  // namespace
+
+TEST(Checkpoint, ResumeIsBitIdentical) { expect_resume_bit_identical(parse_cfg_file(kEveryLayer)); }
+
+// CmBN's accumulators live between the mini-batches of one batch only, so a checkpoint (between batches)
+// needs no more state; with subdivisions=2 CmBN trains differently from plain batch norm.
+TEST(Checkpoint, ResumeIsBitIdenticalWithCmbn) {
+  Cfg cfg = parse_cfg_file(kEveryLayer);
+  ASSERT_EQ(cfg.net().get_int("subdivisions", 1), 2);
+  const std::vector<float> plain = expect_resume_bit_identical(cfg);
+  apply_override(cfg, "convolutional[batch_normalize=1].batch_normalize=2");
+  const std::vector<float> cmbn = expect_resume_bit_identical(cfg);
+  ASSERT_EQ(plain.size(), cmbn.size());
+  EXPECT_NE(plain, cmbn);
 }
 
 TEST(Checkpoint, CorruptOrForeignFilesAreErrors) {

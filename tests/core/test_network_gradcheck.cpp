@@ -1,7 +1,8 @@
-// Whole-network gradient check: the smoke detector's backbone and neck (every layer up to the first
-// [yolo] head's convolution), trained-mode batch norm, back-propagated by Network::backward, against
-// finite differences of L = sum(out * r) on the last layer. The per-layer checks cover each backward;
-// this one covers how the deltas flow between layers (routes with groups, SPP maxpools, upsampling).
+// Whole-network gradient checks of the smoke detector, trained-mode batch norm, back-propagated by
+// Network::backward, against finite differences of L = sum(out * r) on the last layer: the backbone and neck up
+// to the first [yolo] head's convolution, and the PAN paths that feed the stride-16 and stride-32 heads. The
+// per-layer checks cover each backward; these cover how the deltas flow between layers (routes with groups,
+// SPP maxpools, upsampling, down-sampling convolutions routed back into the backbone).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,12 +18,19 @@ using namespace ds;
 
 namespace {
 
-std::string smoke_backbone_cfg() {
+// The smoke detector cut before its head-th [yolo] section (0-based); earlier [yolo] sections become
+// identity routes, so layer indices (and the routes that use them) stay as in the full network.
+std::string smoke_cfg_before_head(int head) {
   std::ifstream in(std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-csp-spp-pan.cfg");
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  return text.substr(0, text.find("\n[yolo]"));  // layers 0..51 (the header comment mentions [yolo] too)
+  for (int k = 0; k < head; ++k) {
+    const size_t at = text.find("\n[yolo]");  // (the header comment mentions [yolo] too)
+    const size_t end = text.find("\n[", at + 1);
+    text.replace(at, end - at, "\n[route]\nlayers=-1\n");
+  }
+  return text.substr(0, text.find("\n[yolo]"));
 }
 
 double loss_of(Network& net, const std::vector<float>& x, const std::vector<float>& r) {
@@ -34,10 +42,9 @@ double loss_of(Network& net, const std::vector<float>& x, const std::vector<floa
   return l;
 }
 
-}  // namespace
-
-TEST(GradcheckNetwork, SmokeDetectorBackboneMatchesFiniteDifferences) {
-  Cfg cfg = parse_cfg_text(smoke_backbone_cfg(), "smoke-backbone.cfg");
+// Back-propagated gradients of L against finite differences on weights and batch-norm scales of `layers`.
+void check_network_gradients(const std::string& cfg_text, const std::vector<int>& layers) {
+  Cfg cfg = parse_cfg_text(cfg_text, "smoke-cut.cfg");
   apply_override(cfg, "net.width=96");
   apply_override(cfg, "net.height=96");
   Network net(cfg, 4);
@@ -63,9 +70,7 @@ TEST(GradcheckNetwork, SmokeDetectorBackboneMatchesFiniteDifferences) {
   std::string report;
   for (const ParamSlot& s : net.param_slots()) {
     if (s.block.kind != ParamKind::weight && s.block.kind != ParamKind::scale) continue;
-    if (s.layer != 0 && s.layer != 2 && s.layer != 10 && s.layer != 23 && s.layer != 33 && s.layer != 40 &&
-        s.layer != 48 && s.layer != 51)
-      continue;
+    if (std::find(layers.begin(), layers.end(), s.layer) == layers.end()) continue;
     for (int k = 0; k < 3; ++k) {
       const size_t i = s.offset + (size_t(k) * 7919) % s.block.count;
       const float saved = net.params()[i];
@@ -85,5 +90,18 @@ TEST(GradcheckNetwork, SmokeDetectorBackboneMatchesFiniteDifferences) {
     }
   }
   // Leaky kinks and maxpool ties can spoil a few finite differences; a wrong backward spoils most.
+  EXPECT_GE(checked, int(layers.size()) * 3);
   EXPECT_GE(good, checked * 8 / 10) << report;
+}
+
+}  // namespace
+
+TEST(GradcheckNetwork, SmokeDetectorBackboneMatchesFiniteDifferences) {
+  check_network_gradients(smoke_cfg_before_head(0), {0, 2, 10, 23, 33, 40, 48, 51});
+}
+
+// The path of the stride-16 and stride-32 heads: down-sampling convolutions and routes back into the backbone.
+TEST(GradcheckNetwork, SmokeDetectorPanPathsToTheLaterHeadsMatchFiniteDifferences) {
+  check_network_gradients(smoke_cfg_before_head(1), {10, 33, 41, 49, 54, 57, 60});
+  check_network_gradients(smoke_cfg_before_head(2), {10, 33, 41, 54, 58, 63, 66, 69});
 }

@@ -1,13 +1,18 @@
 // Tests of the synthetic data generator: same seed -> same bytes (whatever the thread count), labels that
-// round-trip through both readers, COCO small/medium/large all present, and the --classify layout.
+// round-trip through both readers, COCO small/medium/large all present, the difficulty levels, and the --classify
+// layout.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "core/data/dataset.h"
 #include "core/data/image.h"
@@ -116,6 +121,34 @@ TEST(SynthTest, SizesCoverCocoSmallMediumAndLarge) {
   EXPECT_GT(small / total, 0.15) << small << " " << medium << " " << large;
   EXPECT_GT(medium / total, 0.15) << small << " " << medium << " " << large;
   EXPECT_GT(large / total, 0.10) << small << " " << medium << " " << large;
+}
+
+TEST(SynthTest, DifficultyBoundsTheSmallestObjectAndTheClutter) {
+  // The smallest object side (sqrt of the box area; rotation only enlarges a box) is min_side of the image
+  // for easy (10 %) and medium (6 %), and hard goes below that; easier images are smoother (less clutter,
+  // texture and noise), measured as the mean absolute difference between horizontal neighbours.
+  auto measure = [](ds::SynthDifficulty d) {
+    double smallest = 1e9, roughness = 0;
+    for (uint64_t seed = 1; seed <= 60; ++seed) {
+      const ds::SynthImage im = ds::synth_image(256, 4, false, seed * 7919, d);
+      for (const ds::SynthObject& o : im.objects) smallest = std::min(smallest, std::sqrt(o.w * o.h));
+      const cv::Mat img = cv::imdecode(std::vector<uchar>(im.png.begin(), im.png.end()), cv::IMREAD_COLOR);
+      cv::Mat diff;
+      cv::absdiff(img.colRange(1, img.cols), img.colRange(0, img.cols - 1), diff);
+      roughness += cv::mean(diff)[0] / 60;
+    }
+    return std::pair<double, double>{smallest, roughness};
+  };
+  const auto [easy_min, easy_rough] = measure(ds::SynthDifficulty::easy);
+  const auto [medium_min, medium_rough] = measure(ds::SynthDifficulty::medium);
+  const auto [hard_min, hard_rough] = measure(ds::SynthDifficulty::hard);
+  EXPECT_GE(easy_min, 0.10 * 256 - 0.5);
+  EXPECT_GE(medium_min, 0.06 * 256 - 0.5);
+  EXPECT_LT(hard_min, 0.06 * 256);
+  EXPECT_LT(easy_rough, medium_rough);
+  EXPECT_LT(medium_rough, hard_rough);
+  EXPECT_EQ(ds::parse_synth_difficulty("medium"), ds::SynthDifficulty::medium);
+  EXPECT_THROW(ds::parse_synth_difficulty("extreme"), ds::InputError);
 }
 
 TEST(SynthTest, ClassifyWritesOneLargeObjectWithTheClassInTheFileName) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/cfg/cfg.h"
 #include "core/util/error.h"
 #include "sweep/plan.h"
 #include "sweep/spec.h"
@@ -63,6 +64,28 @@ TEST(SpecExpand, OverridesLandInCfgDataAndSchedule) {
   EXPECT_EQ(r.config["repeat"], 1);
   EXPECT_DOUBLE_EQ(r.estimate, 40.0 * 4 * 32 * 32 / 1e6);
   EXPECT_DOUBLE_EQ(find(plan, "classifier", 1, 0).estimate, 12.0 * 4 * 64 * 32 / 1e6);
+}
+
+// The smoke Table 4 spec's CBN row (row 6) turns every batch_normalize=1 convolution into CmBN and leaves the
+// detection heads' convolutions (no batch norm) alone; every row splits its batch into 4 mini-batches.
+TEST(SpecExpand, SmokeTable4CbnRowTurnsBatchNormIntoCmbn) {
+  Plan plan = expand_spec(load_spec(std::string(DS_SOURCE_DIR) + "/experiments/smoke/table4.json"));
+  auto resolved_cfg = [&](const std::string& row) {
+    const ResolvedRun& r = find(plan, row, 1, 0);
+    Cfg cfg = parse_cfg_text(r.config["cfg"]["text"].get<std::string>(), "table4");
+    apply_overrides(cfg, r.config["cfg"]["overrides"].get<std::vector<std::string>>());
+    return cfg;
+  };
+  for (const std::string row : {"baseline", "CBN"}) {
+    Cfg cfg = resolved_cfg(row);
+    EXPECT_EQ(cfg.net().get_int("subdivisions", 1), 4) << row;
+    std::map<int, int> convs_by_bn;
+    for (size_t i = 0; i < cfg.num_layers(); ++i)
+      if (cfg.layer(i).type == "convolutional") convs_by_bn[cfg.layer(i).get_int("batch_normalize", 0)]++;
+    EXPECT_EQ(convs_by_bn[0], 3) << row;  // the convolutions before the three [yolo] heads
+    EXPECT_EQ(convs_by_bn[row == "CBN" ? 2 : 1], 37) << row;
+    EXPECT_EQ(convs_by_bn.size(), 2u) << row;
+  }
 }
 
 TEST(SpecExpand, StagesAndInitFromBecomeDependencies) {

@@ -136,6 +136,27 @@ TEST(Table4Switches, LossVariantsGiveDifferentBoxSignalsThatImproveTheirMeasure)
     for (size_t b = a + 1; b < signals.size(); ++b) EXPECT_NE(signals[a], signals[b]) << a << " vs " << b;
 }
 
+TEST(Table4Switches, IoULossesSkipAPredictionWhoseSizeOverflowed) {
+  // A predicted w of exp(200) = Inf: GIoU's enclosing box is then Inf − Inf, NaN. darknet zeroes such deltas
+  // (fix_nan_inf); the reported loss must stay finite (a NaN loss stops the run as diverged) and the
+  // assignment is counted as undefined. DIoU and CIoU stay finite for this box.
+  const Box truth{0.3f, 0.3f, 0.2f, 0.2f};
+  const Box pred{1.2f / 4, 1.5f / 4, std::exp(200.f) * 16 / 64, 0.25f};
+  ASSERT_TRUE(std::isnan(box_iou_kind(pred, truth, IouLoss::giou)));
+  for (IouLoss kind : {IouLoss::giou, IouLoss::diou, IouLoss::ciou}) {
+    Head h(1);
+    h.p.anchors = {16, 16};
+    h.p.iou_loss = kind;
+    h.out[2 * 16 + 5] = 200.f;  // tw at cell (1, 1)
+    const YoloLossReport r = h.run({TruthBox{truth.x, truth.y, truth.w, truth.h, 0}});
+    EXPECT_TRUE(std::isfinite(r.total())) << int(kind);
+    EXPECT_EQ(r.count, 1);
+    EXPECT_EQ(r.undefined_iou, std::isfinite(box_iou_kind(pred, truth, kind)) ? 0 : 1) << int(kind);
+    for (int e = 0; e < 4; ++e) EXPECT_TRUE(std::isfinite(h.d(0, e, 1, 1))) << e;
+    EXPECT_FLOAT_EQ(h.d(0, 4, 1, 1), 1 - 0.5f);  // objectness still trained
+  }
+}
+
 TEST(Table4Switches, DM_RaisesTheMiniBatchAsRandomShapesShrinkThePixels) {
   NetOptions n;
   n.width = n.height = 128;
