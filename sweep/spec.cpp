@@ -200,8 +200,9 @@ void read_ga(const Reader& r, const json& j, size_t index, Spec& spec) {
     GaGene g;
     g.where = gp;
     g.key = r.string(genes[i]["key"], gp + ".key");
-    auto dot = g.key.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == g.key.size() || g.key.find('=') != std::string::npos)
+    const auto close = g.key.find(']');  // past a section filter "TYPE[key=value]", as in overrides
+    auto dot = g.key.find('.', close == std::string::npos ? 0 : close);
+    if (dot == std::string::npos || dot == 0 || dot + 1 == g.key.size() || g.key.find('=', dot) != std::string::npos)
       spec.fail(gp + ".key", "gene key '" + g.key + "' must look like 'SECTION.key' (net.momentum, yolo.iou_thresh, data.jitter)");
     if (g.key.starts_with("schedule."))
       spec.fail(gp + ".key", "schedule options cannot be genes (the GA sets the individuals' max_batches)");

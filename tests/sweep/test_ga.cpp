@@ -53,6 +53,7 @@ TEST(GaSpecErrors, NameTheJsonPath) {
       {{{"mutation", 1}}, "stages[0].ga.mutation: unknown key 'mutation'"},
       {{{"genes", json::array()}}, "stages[0].ga.genes: expected a non-empty array of genes"},
       {{{"genes", {{{"key", "momentum"}, {"range", {0, 1}}}}}}, "stages[0].ga.genes[0].key: gene key 'momentum' must look like"},
+      {{{"genes", {{{"key", "net.momentum=0.9"}, {"range", {0, 1}}}}}}, "stages[0].ga.genes[0].key: gene key 'net.momentum=0.9' must look like"},
       {{{"genes", {{{"key", "net.momentum"}, {"range", {1, 0}}}}}}, "stages[0].ga.genes[0].range: lo must be smaller than hi"},
       {{{"genes", {{{"key", "net.decay"}, {"range", {0, 1}}, {"scale", "log"}}}}}, "stages[0].ga.genes[0].range: a log-scale gene needs lo > 0"},
       {{{"genes", {{{"key", "net.decay"}, {"range", {0.1, 1}}, {"scale", "exp"}}}}}, "stages[0].ga.genes[0].scale: expected 'linear' or 'log'"},
