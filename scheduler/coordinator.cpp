@@ -18,6 +18,7 @@
 #include "scheduler/status_line.h"
 #include "scheduler/supervisor.h"
 #include "scheduler/trainer_run_file.h"
+#include "sweep/ga.h"
 #include "sweep/plan.h"
 #include "sweep/spec.h"
 #include "sweep/store.h"
@@ -81,7 +82,7 @@ void check_data_files(const Spec& spec, const Plan& plan, const std::string& spe
       if (!data.contains(key) || !data[key].is_string()) continue;
       std::string path = resolve_data_path(data[key], spec_dir);
       if (!std::filesystem::exists(path))
-        spec.fail(spec.rows.at(size_t(r.row_index)).where, std::string("data.") + key + ": file not found: " + path +
+        spec.fail(r.where, std::string("data.") + key + ": file not found: " + path +
                                                                " (relative paths are relative to the spec's folder)");
     }
 }
@@ -103,7 +104,7 @@ int run_local_sweep(const SweepOptions& o) {
 int run_sweep(const SweepOptions& o, ChildHost& host) {
   // Everything that can be wrong with the input is found before the database is touched.
   Spec spec = load_spec(o.spec_path);
-  Plan plan = expand_spec(spec, o.device);
+  Plan plan = expand_spec(spec, o.device);  // what can be known without the store: validation
   std::string device = o.device.empty() ? spec.device : o.device;
   std::string runs_dir = absolute_dir(o.runs_dir.empty() ? default_runs_dir(o.db_path) : o.runs_dir);
   std::string spec_dir = absolute_dir(spec.dir);
@@ -121,11 +122,31 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
     std::fprintf(stderr, "sweep run: %d attempt(s) left running by a previous coordinator closed; their runs resume\n",
                  recovered);
   store.save_sweep(spec.name, o.spec_path, spec.raw_text);
-  int added = store.add_runs(spec.name, plan.runs);
+  // GA stages get as far as the fitnesses of finished runs go; the plan is expanded again whenever a run
+  // finishes while something still waits on a GA (Plan::complete), which adds the next generation or
+  // the rows that use the GA's best individual.
+  FitnessOf fitness_of = [&](const std::string& id) -> std::optional<double> {
+    auto r = store.run(id);
+    if (!r || r->state == "pending" || r->state == "running") return std::nullopt;
+    if (r->state != "done") return 0.0;  // failed or cancelled: the worst fitness, and the GA goes on
+    auto result = store.result(id);
+    return result ? ga_fitness(nlohmann::json::parse(*result, nullptr, false)) : 0.0;
+  };
   // The sweep's runs that the spec lists now: runs an earlier version of the spec listed stay in the
   // store (and in `sweep status`) but are not trained.
   std::set<std::string> planned;
-  for (const auto& r : plan.runs) planned.insert(r.id);
+  std::map<std::string, double> estimate_of;
+  auto expand = [&]() {
+    plan = expand_spec(spec, o.device, fitness_of);
+    int n = store.add_runs(spec.name, plan.runs);
+    if (!plan.ga.empty()) store.save_ga(spec.name, plan.ga);
+    for (const auto& r : plan.runs) {
+      planned.insert(r.id);
+      estimate_of[r.id] = r.estimate;
+    }
+    return n;
+  };
+  int added = expand();
   auto current_runs = [&]() {
     std::vector<RunRecord> out;
     for (auto& r : store.runs(spec.name))
@@ -159,8 +180,6 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   InterruptHandlers handlers;
 
   std::map<std::string, double> not_before;  // retry backoff, per run
-  std::map<std::string, double> estimate_of;
-  for (const auto& r : plan.runs) estimate_of[r.id] = r.estimate;
   const double started = now_seconds();
   double work_done = 0;  // estimate units finished in this session, for the ETA
   double last_flush = 0, last_line = started, last_cancel_check = 0, last_read = now_seconds();
@@ -257,6 +276,10 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
       std::fprintf(stderr, "sweep run: %.8s attempt %d (rank %d slot %d, %s): %s\n", f.run_id.c_str(), f.number,
                    f.place.rank, f.place.slot, format_duration(f.seconds).c_str(), what.c_str());
       runs_changed = true;
+      if (!plan.complete()) {
+        int n = expand();
+        if (n) std::fprintf(stderr, "sweep run: %d new run(s) from GA results\n", n);
+      }
     }
     now = now_seconds();
     if (now - last_flush > 0.5) {
@@ -299,6 +322,10 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   if (stopping) {
     std::fprintf(stderr, "sweep run: stopped; run it again to resume\n");
     return 4;
+  }
+  if (!plan.complete()) {
+    std::fprintf(stderr, "sweep run: %zu row(s) wait on a GA stage that cannot finish\n", plan.waiting_rows.size());
+    return 1;
   }
   if (c.done + c.cancelled == c.total) return 0;
   std::fprintf(stderr, "sweep run: %d run(s) failed, %d cannot start (a dependency failed or was cancelled)\n",

@@ -49,6 +49,10 @@ class Reader {
     if (v < min || v > 1'000'000'000) spec_.fail(path, "expected an integer >= " + std::to_string(min));
     return int(v);
   }
+  double number(const json& j, const std::string& path) const {
+    if (!j.is_number()) spec_.fail(path, "expected a number, got " + type_name(j));
+    return j.get<double>();
+  }
   std::vector<std::string> strings(const json& j, const std::string& path) const {
     if (!j.is_array()) spec_.fail(path, "expected an array of strings, got " + type_name(j));
     std::vector<std::string> out;
@@ -130,7 +134,7 @@ void read_stages(const Reader& r, const json& j, Spec& spec) {
   if (!j.is_array()) spec.fail("stages", "expected an array of stages, got " + type_name(j));
   for (size_t i = 0; i < j.size(); ++i) {
     std::string path = json_index("stages", i);
-    r.object(j[i], path, {"name", "after"});
+    r.object(j[i], path, {"name", "after", "ga"});
     if (!j[i].contains("name")) spec.fail(path, "missing key 'name'");
     SpecStage st;
     st.name = r.string(j[i]["name"], path + ".name");
@@ -158,6 +162,82 @@ void read_stages(const Reader& r, const json& j, Spec& spec) {
 }
 
 void read_switch_list(const Reader& r, const json& j, const std::string& path, const Spec& spec,
+                      std::vector<std::string>& out);
+
+// A stage's "ga" object (docs/spec.md, "GA stages"); switches must be known already.
+void read_ga(const Reader& r, const json& j, size_t index, Spec& spec) {
+  SpecStage& st = spec.stages[index];
+  std::string path = json_index("stages", index) + ".ga";
+  r.object(j, path, {"population", "generations", "seed", "fraction", "elite", "tournament", "sigma", "genes",
+                     "switches", "overrides"});
+  for (const char* key : {"population", "generations", "seed", "genes"})
+    if (!j.contains(key)) spec.fail(path, std::string("missing key '") + key + "'");
+  GaSpec ga;
+  ga.population = r.integer(j["population"], path + ".population", 2);
+  ga.generations = r.integer(j["generations"], path + ".generations", 1);
+  if (double(ga.population) * ga.generations > double(kMaxSpecRuns))
+    spec.fail(path, "population x generations is more than " + std::to_string(kMaxSpecRuns) + " runs");
+  ga.seed = uint64_t(r.integer(j["seed"], path + ".seed", 0));
+  if (j.contains("fraction")) {
+    ga.fraction = r.number(j["fraction"], path + ".fraction");
+    if (!(ga.fraction > 0 && ga.fraction <= 1)) spec.fail(path + ".fraction", "expected a number in (0, 1]");
+  }
+  if (j.contains("elite")) {
+    ga.elite = r.integer(j["elite"], path + ".elite", 0);
+    if (ga.elite >= ga.population) spec.fail(path + ".elite", "must be smaller than the population");
+  }
+  if (j.contains("tournament")) ga.tournament = r.integer(j["tournament"], path + ".tournament", 1);
+  if (j.contains("sigma")) {
+    ga.sigma = r.number(j["sigma"], path + ".sigma");
+    if (!(ga.sigma >= 0 && ga.sigma <= 10)) spec.fail(path + ".sigma", "expected a number in [0, 10]");
+  }
+  const json& genes = j["genes"];
+  if (!genes.is_array() || genes.empty()) spec.fail(path + ".genes", "expected a non-empty array of genes");
+  for (size_t i = 0; i < genes.size(); ++i) {
+    std::string gp = json_index(path + ".genes", i);
+    r.object(genes[i], gp, {"key", "range", "scale"});
+    if (!genes[i].contains("key") || !genes[i].contains("range")) spec.fail(gp, "needs 'key' and 'range' (and optionally 'scale')");
+    GaGene g;
+    g.where = gp;
+    g.key = r.string(genes[i]["key"], gp + ".key");
+    const auto close = g.key.find(']');  // past a section filter "TYPE[key=value]", as in overrides
+    auto dot = g.key.find('.', close == std::string::npos ? 0 : close);
+    if (dot == std::string::npos || dot == 0 || dot + 1 == g.key.size() || g.key.find('=', dot) != std::string::npos)
+      spec.fail(gp + ".key", "gene key '" + g.key + "' must look like 'SECTION.key' (net.momentum, yolo.iou_thresh, data.jitter)");
+    if (g.key.starts_with("schedule."))
+      spec.fail(gp + ".key", "schedule options cannot be genes (the GA sets the individuals' max_batches)");
+    for (const auto& other : ga.genes)
+      if (other.key == g.key) spec.fail(gp + ".key", "duplicate gene '" + g.key + "'");
+    const json& range = genes[i]["range"];
+    if (!range.is_array() || range.size() != 2) spec.fail(gp + ".range", "expected [lo, hi]");
+    g.lo = r.number(range[0], json_index(gp + ".range", 0));
+    g.hi = r.number(range[1], json_index(gp + ".range", 1));
+    if (!(g.lo < g.hi)) spec.fail(gp + ".range", "lo must be smaller than hi");
+    std::string scale = genes[i].contains("scale") ? r.string(genes[i]["scale"], gp + ".scale") : "linear";
+    if (scale != "linear" && scale != "log") spec.fail(gp + ".scale", "expected 'linear' or 'log'");
+    g.log = scale == "log";
+    if (g.log && !(g.lo > 0)) spec.fail(gp + ".range", "a log-scale gene needs lo > 0");
+    ga.genes.push_back(g);
+  }
+  st.individual.where = path;
+  st.individual.label = st.name;
+  st.individual.stage = st.name;
+  if (j.contains("switches")) read_switch_list(r, j["switches"], path + ".switches", spec, st.individual.switches);
+  if (j.contains("overrides")) st.individual.overrides = r.overrides(j["overrides"], path + ".overrides");
+  st.ga = ga;
+}
+
+// A row's "ga_from": the name of a GA stage.
+void read_ga_from(const Reader& r, const json& j, const std::string& path, Spec& spec, SpecRow& row) {
+  if (!j.contains("ga_from")) return;
+  row.ga_from = r.string(j["ga_from"], path + ".ga_from");
+  std::vector<std::string> ga_stages;
+  for (const auto& st : spec.stages)
+    if (st.ga) ga_stages.push_back(st.name);
+  r.known(row.ga_from, ga_stages, path + ".ga_from", "GA stage");
+}
+
+void read_switch_list(const Reader& r, const json& j, const std::string& path, const Spec& spec,
                       std::vector<std::string>& out) {
   out = r.strings(j, path);
   for (size_t i = 0; i < out.size(); ++i) r.known(out[i], spec.switch_names, json_index(path, i), "switch");
@@ -170,6 +250,12 @@ void read_row_fields(const Reader& r, const json& j, const std::string& path, Sp
   } else {
     row.stage = spec.stages.front().name;
   }
+  for (const auto& st : spec.stages)
+    if (st.name == row.stage && st.ga)
+      spec.fail(j.contains("stage") ? path + ".stage" : path,
+                "stage '" + row.stage + "' is a GA stage: its runs are its individuals, rows cannot belong to it" +
+                    (j.contains("stage") ? "" : " (a row without 'stage' belongs to the first stage)"));
+  read_ga_from(r, j, path, spec, row);
   if (j.contains("overrides")) row.overrides = r.overrides(j["overrides"], path + ".overrides");
   if (j.contains("test_hooks")) {
     if (!j["test_hooks"].is_object()) spec.fail(path + ".test_hooks", "expected an object");
@@ -179,7 +265,7 @@ void read_row_fields(const Reader& r, const json& j, const std::string& path, Sp
 
 SpecRow read_row(const Reader& r, const json& j, size_t index, Spec& spec) {
   std::string path = json_index("rows", index);
-  r.object(j, path, {"name", "switches", "overrides", "paper", "stage", "init_from", "test_hooks"});
+  r.object(j, path, {"name", "switches", "overrides", "paper", "stage", "init_from", "ga_from", "test_hooks"});
   SpecRow row;
   row.where = path;
   row.label = j.contains("name") ? r.string(j["name"], path + ".name") : path;
@@ -209,7 +295,7 @@ SpecRow read_row(const Reader& r, const json& j, size_t index, Spec& spec) {
 // A grid: the cartesian product of switch groups; each group lists alternatives, "" meaning "none".
 void read_grid(const Reader& r, const json& j, size_t index, Spec& spec) {
   std::string path = json_index("grids", index);
-  r.object(j, path, {"name", "groups", "overrides", "stage", "test_hooks"});
+  r.object(j, path, {"name", "groups", "overrides", "stage", "ga_from", "test_hooks"});
   if (!j.contains("groups")) spec.fail(path, "missing key 'groups' (a list of switch alternatives per axis)");
   const json& g = j["groups"];
   if (!g.is_array() || g.empty()) spec.fail(path + ".groups", "expected a non-empty array of arrays");
@@ -286,8 +372,6 @@ Spec parse_spec(const std::string& text, const std::string& path) {
   if (j.contains("description")) spec.description = r.string(j["description"], "description");
   if (!j.contains("base")) spec.fail("", "missing key 'base'");
   read_base(r, j["base"], spec);
-  if (j.contains("stages")) read_stages(r, j["stages"], spec);
-  if (spec.stages.empty()) spec.stages.push_back({"main", {}});
   if (j.contains("switches")) {
     if (!j["switches"].is_object())
       spec.fail("switches", "expected an object of NAME: [override, ...], got " + type_name(j["switches"]));
@@ -296,6 +380,10 @@ Spec parse_spec(const std::string& text, const std::string& path) {
       spec.switches[name] = r.overrides(value, json_child("switches", name));
     }
   }
+  if (j.contains("stages")) read_stages(r, j["stages"], spec);
+  if (spec.stages.empty()) spec.stages.push_back({"main", {}, std::nullopt, {}});
+  for (size_t i = 0; i < spec.stages.size(); ++i)
+    if (j.contains("stages") && j["stages"][i].contains("ga")) read_ga(r, j["stages"][i]["ga"], i, spec);
   if (j.contains("seeds")) {
     const json& s = j["seeds"];
     if (!s.is_array() || s.empty()) spec.fail("seeds", "expected a non-empty array of integers");
@@ -317,7 +405,8 @@ Spec parse_spec(const std::string& text, const std::string& path) {
     if (!j["grids"].is_array()) spec.fail("grids", "expected an array of grids, got " + type_name(j["grids"]));
     for (size_t i = 0; i < j["grids"].size(); ++i) read_grid(r, j["grids"][i], i, spec);
   }
-  if (spec.rows.empty()) spec.fail("", "no runs: give 'rows' and/or 'grids'");
+  bool has_ga = std::any_of(spec.stages.begin(), spec.stages.end(), [](const SpecStage& s) { return s.ga.has_value(); });
+  if (spec.rows.empty() && !has_ga) spec.fail("", "no runs: give 'rows' and/or 'grids' (or a GA stage)");
   const double runs = double(spec.rows.size()) * double(spec.seeds.size()) * double(spec.repeats);
   if (runs > double(kMaxSpecRuns))
     spec.fail("", std::to_string(spec.rows.size()) + " rows x " + std::to_string(spec.seeds.size()) + " seeds x " +

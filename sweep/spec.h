@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweep/ga.h"
 #include "sweep/json_positions.h"
 
 namespace ds {
@@ -40,12 +41,17 @@ struct SpecRow {
   std::vector<Override> overrides;  // the row's own, applied after its switches'
   std::optional<PaperRef> paper;
   std::optional<InitFrom> init_from;
+  std::string ga_from;  // a GA stage whose best individual's gene overrides follow the row's switches
   nlohmann::json test_hooks = nlohmann::json::object();  // merged over base.test_hooks
 };
 
 struct SpecStage {
   std::string name;
   std::vector<std::string> after;  // stages whose runs must all be done before this stage starts
+  // A GA stage has no rows: its runs are the individuals of `ga`, each trained as `individual` (the
+  // stage's own switches and overrides) plus its gene overrides.
+  std::optional<GaSpec> ga;
+  SpecRow individual;
 };
 
 struct Spec {

@@ -51,6 +51,17 @@ ALTER TABLE attempts ADD COLUMN iteration INTEGER;
 ALTER TABLE attempts ADD COLUMN max_iterations INTEGER;
 ALTER TABLE attempts ADD COLUMN loss REAL;
 )sql",
+    // 2 -> 3: the generations of GA stages (written by the coordinator as it expands the spec again).
+    R"sql(
+CREATE TABLE ga_individuals(
+  sweep TEXT NOT NULL REFERENCES sweeps(name), stage TEXT NOT NULL, generation INTEGER NOT NULL,
+  individual INTEGER NOT NULL, run TEXT NOT NULL REFERENCES runs(id), overrides TEXT NOT NULL,
+  fitness REAL, carried_from INTEGER, PRIMARY KEY(sweep, stage, generation, individual));
+CREATE TABLE ga_generations(
+  sweep TEXT NOT NULL REFERENCES sweeps(name), stage TEXT NOT NULL, generation INTEGER NOT NULL,
+  best_run TEXT REFERENCES runs(id), best_fitness REAL, best_overrides TEXT,
+  PRIMARY KEY(sweep, stage, generation));
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -190,7 +201,7 @@ int Store::add_runs(const std::string& sweep, const std::vector<ResolvedRun>& ru
 std::vector<RunRecord> Store::runs(const std::string& sweep) {
   std::string sql = std::string("SELECT ") + kRunColumns +
                     " FROM sweep_runs m JOIN runs r ON r.id = m.run WHERE (?1 = '' OR m.sweep = ?1) "
-                    "ORDER BY m.sweep, m.row_index, m.seed, m.repeat_index";
+                    "ORDER BY m.sweep, m.row_index, m.seed, m.repeat_index, m.row_label";
   Stmt s(*db_, sql.c_str());
   s.bind(1, sweep);
   std::vector<RunRecord> out;
@@ -412,6 +423,63 @@ void Store::retry(const std::string& run) {
   Stmt u(*db_, "UPDATE runs SET state = 'pending', failures = 0, cancel_requested = 0, updated = ?2 WHERE id = ?1");
   u.bind(1, run).bind(2, now_seconds()).run();
   txn.commit();
+}
+
+void Store::save_ga(const std::string& sweep, const std::vector<GaProgress>& stages) {
+  Transaction txn(*db_);
+  Stmt clear_ind(*db_, "DELETE FROM ga_individuals WHERE sweep = ?1 AND stage = ?2");
+  Stmt clear_gen(*db_, "DELETE FROM ga_generations WHERE sweep = ?1 AND stage = ?2");
+  Stmt ind(*db_,
+           "INSERT INTO ga_individuals(sweep, stage, generation, individual, run, overrides, fitness, carried_from) "
+           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  Stmt gen(*db_,
+           "INSERT INTO ga_generations(sweep, stage, generation, best_run, best_fitness, best_overrides) "
+           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  for (const auto& p : stages) {
+    clear_ind.bind(1, sweep).bind(2, p.stage).run();
+    clear_ind.reset();
+    clear_gen.bind(1, sweep).bind(2, p.stage).run();
+    clear_gen.reset();
+    for (size_t g = 0; g < p.generations.size(); ++g) {
+      for (const auto& m : p.generations[g].members) {
+        std::optional<int> carried;
+        if (m.carried_from >= 0) carried = m.carried_from;
+        ind.bind(1, sweep).bind(2, p.stage).bind(3, int(g)).bind(4, m.index).bind(5, m.run);
+        ind.bind(6, nlohmann::json(m.overrides).dump()).bind(7, m.fitness).bind(8, carried).run();
+        ind.reset();
+      }
+      const auto& best = p.generations[g].best_so_far;
+      std::optional<std::string> run, overrides;
+      std::optional<double> fitness;
+      if (best) run = best->run, overrides = nlohmann::json(best->overrides).dump(), fitness = best->fitness;
+      gen.bind(1, sweep).bind(2, p.stage).bind(3, int(g)).bind(4, run).bind(5, fitness).bind(6, overrides).run();
+      gen.reset();
+    }
+  }
+  txn.commit();
+}
+
+std::vector<GaRecord> Store::ga(const std::string& sweep) {
+  Stmt s(*db_,
+         "SELECT i.stage, i.generation, i.individual, i.run, i.overrides, i.fitness, i.carried_from, g.best_run, "
+         "g.best_fitness FROM ga_individuals i JOIN ga_generations g ON g.sweep = i.sweep AND g.stage = i.stage "
+         "AND g.generation = i.generation WHERE i.sweep = ?1 ORDER BY i.stage, i.generation, i.individual");
+  s.bind(1, sweep);
+  std::vector<GaRecord> out;
+  while (s.step()) {
+    GaRecord r;
+    r.stage = s.text(0);
+    r.generation = int(s.int64(1));
+    r.individual = int(s.int64(2));
+    r.run = s.text(3);
+    r.overrides = json_strings(s.text(4));
+    if (!s.is_null(5)) r.fitness = s.real(5);
+    r.carried_from = s.is_null(6) ? -1 : int(s.int64(6));
+    r.best_run = s.text(7);
+    if (!s.is_null(8)) r.best_fitness = s.real(8);
+    out.push_back(r);
+  }
+  return out;
 }
 
 std::string Store::integrity_check() {

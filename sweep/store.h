@@ -13,7 +13,7 @@
 
 namespace ds {
 
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 struct RunRecord {
   std::string id;
@@ -68,6 +68,19 @@ struct AttemptPlace {
   int rank = 0;   // MPI rank (0 in a local sweep)
   int slot = -1;
   std::string gpu;  // CUDA_VISIBLE_DEVICES of the trainer ("" on the CPU)
+};
+
+// One individual of one GA generation as stored, with its generation's best so far (empty until the
+// generation is evaluated).
+struct GaRecord {
+  std::string stage;
+  int generation = 0, individual = 0;
+  std::string run;
+  std::vector<std::string> overrides;
+  std::optional<double> fitness;
+  int carried_from = -1;
+  std::string best_run;
+  std::optional<double> best_fitness;
 };
 
 struct Artifact {
@@ -128,6 +141,11 @@ class Store {
   std::vector<std::string> cancel_requests();
   // A failed or cancelled run back to pending; InputError for other states.
   void retry(const std::string& run);
+
+  // Replaces what is stored of these GA stages of the sweep with their progress now.
+  void save_ga(const std::string& sweep, const std::vector<GaProgress>& stages);
+  // Every stored GA individual of the sweep, by stage, generation, individual.
+  std::vector<GaRecord> ga(const std::string& sweep);
 
   std::string integrity_check();
 

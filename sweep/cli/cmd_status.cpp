@@ -20,6 +20,34 @@ std::string clock_time(double t) {
   return buf;
 }
 
+std::string fitness_text(const std::optional<double>& f) {
+  if (!f) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", *f);
+  return buf;
+}
+
+// The generations of the sweep's GA stages: each individual's run and fitness, and the best so far.
+void print_ga(Store& store, const std::string& sweep) {
+  std::string stage;
+  int generation = -1;
+  for (const auto& g : store.ga(sweep)) {
+    if (g.stage != stage || g.generation != generation) {
+      stage = g.stage;
+      generation = g.generation;
+      std::string best = g.best_fitness ? fitness_text(g.best_fitness) + " (run " + g.best_run.substr(0, 12) + ")"
+                                        : "- (not all evaluated)";
+      std::printf("  GA %s generation %d (fitness 0.1 AP50 + 0.9 AP): best so far %s\n", stage.c_str(), generation, best.c_str());
+    }
+    std::string fitness = fitness_text(g.fitness);
+    std::string genes;
+    for (const auto& o : g.overrides) genes += " " + o;
+    std::string carried = g.carried_from >= 0 ? "  (elite #" + std::to_string(g.carried_from) + ")" : "";
+    std::printf("      #%d %.12s fitness %s %s%s\n", g.individual, g.run.c_str(), fitness.c_str(), genes.c_str(),
+                carried.c_str());
+  }
+}
+
 }  // namespace
 
 int cmd_status(const Argv& argv) {
@@ -36,6 +64,7 @@ int cmd_status(const Argv& argv) {
   std::string current;
   for (const auto& r : runs) {
     if (r.sweep != current) {
+      if (!current.empty()) print_ga(store, current);
       current = r.sweep;
       int done = 0;
       for (const auto& x : runs) done += x.sweep == current && x.state == "done";
@@ -62,6 +91,7 @@ int cmd_status(const Argv& argv) {
     }
     if (auto result = store.result(r.id)) std::printf("      result %s\n", result->c_str());
   }
+  if (!current.empty()) print_ga(store, current);
   if (runs.empty()) std::printf("no runs\n");
   return kExitOk;
 }

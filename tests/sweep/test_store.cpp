@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/util/error.h"
+#include "old_store.h"
 #include "sweep/store.h"
 #include "sweep_test_util.h"
 
@@ -28,15 +29,11 @@ ResolvedRun fake_run(const std::string& id, int row) {
 TEST(StoreMigration, FromVersion1KeepsDataAndAddsProgressColumns) {
   ScratchDir dir;
   std::string path = dir / "old.db";
-  {
-    SqliteDb db(path, false, 1000);
-    migrate_store(db, 1);
-    db.exec(
-        "INSERT INTO sweeps VALUES('s', 'spec.json', '{}', 0, 0);"
-        "INSERT INTO runs(id, config, state, created, updated) VALUES('r1', '{}', 'done', 0, 0);"
-        "INSERT INTO sweep_runs VALUES('s', 'r1', 'main', 0, 'row0', 0, 0, NULL);"
-        "INSERT INTO attempts(run, number, purpose, state, start) VALUES('r1', 1, 'train', 'ok', 5);");
-  }
+  test::write_old_store(path, 1,
+                        "INSERT INTO sweeps VALUES('s', 'spec.json', '{}', 0, 0);"
+                        "INSERT INTO runs(id, config, state, created, updated) VALUES('r1', '{}', 'done', 0, 0);"
+                        "INSERT INTO sweep_runs VALUES('s', 'r1', 'main', 0, 'row0', 0, 0, NULL);"
+                        "INSERT INTO attempts(run, number, purpose, state, start) VALUES('r1', 1, 'train', 'ok', 5);");
   Store store(path, Store::Mode::read_write);
   EXPECT_EQ(store.schema_version(), kStoreSchemaVersion);
   auto attempts = store.attempts("r1");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -91,6 +92,20 @@ int run_standin(int argc, char** argv) {
     return 2;
   }
 
+  // test_hooks.ap_peak {"key": K, "at": X, "diverge_above": D}: AP is highest where the override K=value
+  // has value X, so that a GA stage has something to find; above D the run diverges (NaN, exit 3).
+  double gene = 0;
+  if (hooks.contains("ap_peak")) {
+    std::string key = hooks["ap_peak"]["key"].get<std::string>() + "=";
+    for (const auto& o : run.value("overrides", json::array()))
+      if (o.get<std::string>().starts_with(key)) gene = std::stod(o.get<std::string>().substr(key.size()));
+    if (gene > hooks["ap_peak"].value("diverge_above", 1e300)) {
+      emit({{"event", "iter"}, {"iteration", 1}, {"max_iterations", iterations}, {"loss", nullptr}});
+      std::fprintf(stderr, "standin: loss is NaN (%s%g, test hook)\n", key.c_str(), gene);
+      return 3;
+    }
+  }
+
   std::string checkpoint = out_dir + "/checkpoint.json";
   long long start = 0;
   double loss_sum = 0;
@@ -151,9 +166,12 @@ int run_standin(int argc, char** argv) {
   bytes.resize(std::max<size_t>(bytes.size(), schedule.value("weights_bytes", size_t(0))), '.');
   write_atomically(weights, bytes);
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", weights}});
+  double ap = 0.30 + 0.01 * double(seed % 10);  // fractions in [0, 1], as the real trainer reports
+  if (hooks.contains("ap_peak")) ap = std::max(0.0, 0.6 - std::abs(gene - hooks["ap_peak"]["at"].get<double>()));
   emit({{"event", "done"},
         {"metrics",
-         {{"AP", 0.30 + 0.01 * double(seed % 10)},  // fractions in [0, 1], as the real trainer reports
+         {{"AP", ap},
+          {"AP50", std::min(1.0, ap + 0.2)},
           {"loss_sum", loss_sum},
           {"iterations", iterations},
           {"init_weights", init_weights}}}});
