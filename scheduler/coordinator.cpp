@@ -108,7 +108,12 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   std::string device = o.device.empty() ? spec.device : o.device;
   std::string runs_dir = absolute_dir(o.runs_dir.empty() ? default_runs_dir(o.db_path) : o.runs_dir);
   std::string spec_dir = absolute_dir(spec.dir);
-  std::string cfg_name = spec.cfg_path.starts_with("/") ? spec.cfg_path : spec_dir + "/" + spec.cfg_path;
+  auto cfg_name_of = [&](const std::string& stage) {  // names the cfg in the trainer's messages
+    std::string p = spec.base.cfg_path;
+    for (const auto& st : spec.stages)
+      if (st.name == stage) p = st.base.cfg_path;
+    return p.starts_with("/") ? p : spec_dir + "/" + p;
+  };
 
   if (device == "cuda") check_gpu_binding(host);
   if (o.trainer.empty()) check_data_files(spec, plan, spec_dir);
@@ -259,7 +264,7 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
         nlohmann::json config = nlohmann::json::parse(r->config);
         std::optional<std::string> init;
         if (config["inputs"].contains("init_from")) init = store.artifact(config["inputs"]["init_from"]["run"], "weights");
-        sup.start(*r, runs_dir + "/" + r->id, trainer_run_file(config, cfg_name, spec_dir, init), "train", slot);
+        sup.start(*r, runs_dir + "/" + r->id, trainer_run_file(config, cfg_name_of(r->stage), spec_dir, init), "train", slot);
       }
     }
     for (const auto& f : sup.poll(200)) {

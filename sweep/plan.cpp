@@ -16,26 +16,20 @@ namespace {
 
 using nlohmann::json;
 
-const SpecStage& stage_of(const Spec& spec, const std::string& name) {
-  for (const auto& st : spec.stages)
-    if (st.name == name) return st;
-  throw std::logic_error("no stage " + name);
-}
-
-bool is_ga(const Spec& spec, const std::string& stage) { return stage_of(spec, stage).ga.has_value(); }
+bool is_ga(const Spec& spec, const std::string& stage) { return spec.stage(stage).ga.has_value(); }
 
 // GA stages whose result a row uses: its ga_from, and GA stages its stage comes after.
 std::vector<std::string> ga_needs(const Spec& spec, const SpecRow& row) {
   std::vector<std::string> out;
   if (!row.ga_from.empty()) out.push_back(row.ga_from);
-  for (const auto& a : stage_of(spec, row.stage).after)
+  for (const auto& a : spec.stage(row.stage).after)
     if (is_ga(spec, a)) out.push_back(a);
   return out;
 }
 
 // Rows whose runs a stage's runs depend on: those of the stages it comes after, through GA stages.
 void rows_before_stage(const Spec& spec, const std::string& stage, std::set<size_t>& out) {
-  for (const auto& a : stage_of(spec, stage).after) {
+  for (const auto& a : spec.stage(stage).after) {
     if (is_ga(spec, a)) rows_before_stage(spec, a, out);
     for (size_t k = 0; k < spec.rows.size(); ++k)
       if (spec.rows[k].stage == a) out.insert(k);
@@ -45,7 +39,7 @@ void rows_before_stage(const Spec& spec, const std::string& stage, std::set<size
 // Overrides in application order: base, then each switch in the row's order, then `extra` (a GA's
 // genes), then the row's own.
 std::vector<Override> row_overrides(const Spec& spec, const SpecRow& row, const std::vector<Override>& extra = {}) {
-  std::vector<Override> out = spec.base_overrides;
+  std::vector<Override> out = spec.stage(row.stage).base.overrides;
   for (const auto& s : row.switches)
     for (const auto& o : spec.switches.at(s)) out.push_back(o);
   for (const auto& o : extra) out.push_back(o);
@@ -123,10 +117,12 @@ class Expander {
  public:
   Expander(const Spec& spec, const std::string& device, const FitnessOf& fitness_of)
       : spec_(spec), device_(device.empty() ? spec.device : device), fitness_of_(fitness_of) {
-    try {
-      base_cfg_ = parse_cfg_text(spec.cfg_text, spec.cfg_path);
-    } catch (const InputError& e) {
-      spec.fail("base.cfg", e.what());
+    for (const auto& st : spec.stages) {
+      try {
+        base_cfg_[st.name] = parse_cfg_text(st.base.cfg_text, st.base.cfg_path);
+      } catch (const InputError& e) {
+        spec.fail(st.base.where + ".cfg", e.what());
+      }
     }
   }
 
@@ -147,7 +143,8 @@ class Expander {
   };
 
   Config configure(const SpecRow& row, const std::vector<Override>& overrides) const {
-    Config c{base_cfg_, json::array(), spec_.data, spec_.schedule, spec_.test_hooks, 0};
+    const RunBase& base = spec_.stage(row.stage).base;
+    Config c{base_cfg_.at(row.stage), json::array(), base.data, base.schedule, spec_.test_hooks, 0};
     for (const auto& o : overrides) {
       std::string section = o.text.substr(0, o.text.find('.'));
       std::string key = o.text.substr(section.size() + 1, o.text.find('=') - section.size() - 1);
@@ -177,7 +174,7 @@ class Expander {
   // Runs a run of `stage` waits for: all runs of the stages it comes after; of a GA stage, its best.
   std::vector<std::string> stage_deps(const std::string& stage) {
     std::vector<std::string> out;
-    for (const auto& a : stage_of(spec_, stage).after) {
+    for (const auto& a : spec_.stage(stage).after) {
       if (is_ga(spec_, a)) {
         out.push_back(ga(a)->best->run);
       } else {
@@ -189,7 +186,7 @@ class Expander {
 
   // Can runs of this stage be made yet? Not while a stage it comes after waits on a GA.
   bool stage_ready(const std::string& stage) {
-    for (const auto& a : stage_of(spec_, stage).after)
+    for (const auto& a : spec_.stage(stage).after)
       if (waiting_stage_.count(a) || (is_ga(spec_, a) && !ga(a)->complete)) return false;
     return true;
   }
@@ -198,7 +195,7 @@ class Expander {
                        std::vector<std::string> deps) {
     ResolvedRun run;
     run.config = {
-        {"cfg", {{"text", spec_.cfg_text}, {"overrides", c.cfg_overrides}}},
+        {"cfg", {{"text", spec_.stage(row.stage).base.cfg_text}, {"overrides", c.cfg_overrides}}},
         {"data", c.data},
         {"schedule", c.schedule},
         {"device", device_},
@@ -266,7 +263,7 @@ class Expander {
   // fitness is known. Individuals train with the first seed, repeat 0.
   const GaProgress* ga(const std::string& name) {
     if (auto it = ga_.find(name); it != ga_.end()) return &it->second;
-    const SpecStage& st = stage_of(spec_, name);
+    const SpecStage& st = spec_.stage(name);
     const GaSpec& spec = *st.ga;
     GaProgress& p = ga_[name];
     p.stage = name;
@@ -334,7 +331,7 @@ class Expander {
   const Spec& spec_;
   std::string device_;
   const FitnessOf& fitness_of_;
-  Cfg base_cfg_;
+  std::map<std::string, Cfg> base_cfg_;  // per stage
   Plan plan_;
   std::map<std::tuple<size_t, int, int>, std::string> id_of_;  // (row, seed, repeat) -> id, for init_from
   std::map<std::string, std::vector<std::string>> ids_of_stage_;

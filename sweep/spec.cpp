@@ -107,19 +107,27 @@ std::vector<std::string> stage_names(const Spec& spec) {
   return out;
 }
 
+// The keys a top-level or stage `base` shares (cfg, overrides, data, schedule), read over `b`.
+void read_run_base(const Reader& r, const json& j, const std::string& path, const Spec& spec, RunBase& b) {
+  if (j.contains("cfg")) {
+    b.cfg_path = r.string(j["cfg"], path + ".cfg");
+    b.where = path;
+    std::string full = b.cfg_path.starts_with("/") ? b.cfg_path : spec.dir + "/" + b.cfg_path;
+    std::ifstream in(full, std::ios::binary);
+    if (!in) spec.fail(path + ".cfg", "cannot read the cfg '" + full + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    b.cfg_text = ss.str();
+  }
+  if (j.contains("overrides")) b.overrides = r.overrides(j["overrides"], path + ".overrides");
+  if (j.contains("data")) b.data.update(r.scalars(j["data"], path + ".data"));
+  if (j.contains("schedule")) b.schedule.update(r.scalars(j["schedule"], path + ".schedule"));
+}
+
 void read_base(const Reader& r, const json& j, Spec& spec) {
   r.object(j, "base", {"cfg", "overrides", "data", "schedule", "device", "test_hooks"});
   if (!j.contains("cfg")) spec.fail("base", "missing key 'cfg' (the network .cfg, relative to the spec file)");
-  spec.cfg_path = r.string(j["cfg"], "base.cfg");
-  std::string full = spec.cfg_path.starts_with("/") ? spec.cfg_path : spec.dir + "/" + spec.cfg_path;
-  std::ifstream in(full, std::ios::binary);
-  if (!in) spec.fail("base.cfg", "cannot read the cfg '" + full + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  spec.cfg_text = ss.str();
-  if (j.contains("overrides")) spec.base_overrides = r.overrides(j["overrides"], "base.overrides");
-  if (j.contains("data")) spec.data = r.scalars(j["data"], "base.data");
-  if (j.contains("schedule")) spec.schedule = r.scalars(j["schedule"], "base.schedule");
+  read_run_base(r, j, "base", spec, spec.base);
   if (j.contains("test_hooks")) {
     if (!j["test_hooks"].is_object()) spec.fail("base.test_hooks", "expected an object");
     spec.test_hooks = j["test_hooks"];
@@ -134,10 +142,15 @@ void read_stages(const Reader& r, const json& j, Spec& spec) {
   if (!j.is_array()) spec.fail("stages", "expected an array of stages, got " + type_name(j));
   for (size_t i = 0; i < j.size(); ++i) {
     std::string path = json_index("stages", i);
-    r.object(j[i], path, {"name", "after", "ga"});
+    r.object(j[i], path, {"name", "after", "base", "ga"});
     if (!j[i].contains("name")) spec.fail(path, "missing key 'name'");
     SpecStage st;
     st.name = r.string(j[i]["name"], path + ".name");
+    st.base = spec.base;
+    if (j[i].contains("base")) {
+      r.object(j[i]["base"], path + ".base", {"cfg", "overrides", "data", "schedule"});
+      read_run_base(r, j[i]["base"], path + ".base", spec, st.base);
+    }
     for (const auto& s : spec.stages)
       if (s.name == st.name) spec.fail(path + ".name", "duplicate stage '" + st.name + "'");
     if (j[i].contains("after")) st.after = r.strings(j[i]["after"], path + ".after");
@@ -343,6 +356,12 @@ void Spec::fail(const std::string& json_path, const std::string& message) const 
   throw InputError(where + ": " + (json_path.empty() ? "" : json_path + ": ") + message);
 }
 
+const SpecStage& Spec::stage(const std::string& name) const {
+  for (const auto& st : stages)
+    if (st.name == name) return st;
+  throw std::logic_error("no stage " + name);
+}
+
 Spec load_spec(const std::string& path) { return parse_spec(read_file(path, "sweep spec"), path); }
 
 Spec parse_spec(const std::string& text, const std::string& path) {
@@ -381,7 +400,7 @@ Spec parse_spec(const std::string& text, const std::string& path) {
     }
   }
   if (j.contains("stages")) read_stages(r, j["stages"], spec);
-  if (spec.stages.empty()) spec.stages.push_back({"main", {}, std::nullopt, {}});
+  if (spec.stages.empty()) spec.stages.push_back({"main", spec.base, {}, std::nullopt, {}});
   for (size_t i = 0; i < spec.stages.size(); ++i)
     if (j.contains("stages") && j["stages"][i].contains("ga")) read_ga(r, j["stages"][i]["ga"], i, spec);
   if (j.contains("seeds")) {

@@ -45,8 +45,21 @@ struct SpecRow {
   nlohmann::json test_hooks = nlohmann::json::object();  // merged over base.test_hooks
 };
 
+// What a stage's runs start from: the cfg (its bytes are part of every run's identity), the overrides
+// applied before any switch, and the data and schedule objects handed to the trainer. The top-level
+// `base` gives it; a stage's own `base` replaces cfg and overrides and merges data and schedule key by key.
+struct RunBase {
+  std::string cfg_path;  // as written (relative to the spec's dir)
+  std::string cfg_text;  // bytes of the cfg file
+  std::vector<Override> overrides;
+  nlohmann::json data = nlohmann::json::object();
+  nlohmann::json schedule = nlohmann::json::object();
+  std::string where = "base";  // JSON path of the object that gave the cfg, for errors
+};
+
 struct SpecStage {
   std::string name;
+  RunBase base;
   std::vector<std::string> after;  // stages whose runs must all be done before this stage starts
   // A GA stage has no rows: its runs are the individuals of `ga`, each trained as `individual` (the
   // stage's own switches and overrides) plus its gene overrides.
@@ -61,11 +74,7 @@ struct Spec {
   std::string name;
   std::string description;
 
-  std::string cfg_path;  // base.cfg as written (relative to dir)
-  std::string cfg_text;  // bytes of the cfg file
-  std::vector<Override> base_overrides;
-  nlohmann::json data = nlohmann::json::object();
-  nlohmann::json schedule = nlohmann::json::object();
+  RunBase base;  // the top-level base (each stage's own, resolved, is in stages[i].base)
   nlohmann::json test_hooks = nlohmann::json::object();
   std::string device = "cpu";
 
@@ -78,6 +87,8 @@ struct Spec {
   std::vector<SpecStage> stages;  // never empty after loading: a spec without stages has one, "main"
 
   JsonPositions positions;
+
+  const SpecStage& stage(const std::string& name) const;  // std::logic_error for an unknown name
 
   // "PATH:LINE:COL: JSON_PATH: message" as an InputError.
   [[noreturn]] void fail(const std::string& json_path, const std::string& message) const;

@@ -40,7 +40,7 @@ TEST(SpecParse, ReadsEveryFeature) {
   EXPECT_EQ(spec.rows[1].init_from->partial, 1);
   ASSERT_TRUE(spec.rows[2].paper);
   EXPECT_EQ(spec.rows[2].paper->row, 1);
-  EXPECT_NE(spec.cfg_text.find("[yolo]"), std::string::npos);
+  EXPECT_NE(spec.base.cfg_text.find("[yolo]"), std::string::npos);
 }
 
 TEST(SpecExpand, RowsSeedsRepeatsGridsAndDedup) {
@@ -113,13 +113,6 @@ TEST(SpecExpand, StagesAndInitFromBecomeDependencies) {
   }
 }
 
-TEST(SpecExpand, DeviceArgumentReplacesBaseDevice) {
-  Plan cpu = expand_spec(load_spec(sweep_fixture("specs/features.json")));
-  Plan cuda = expand_spec(load_spec(sweep_fixture("specs/features.json")), "cuda");
-  EXPECT_EQ(cuda.runs[0].config["device"], "cuda");
-  EXPECT_NE(cpu.runs[0].id, cuda.runs[0].id);
-}
-
 std::string error_of(const std::string& text) {
   try {
     Spec spec = parse_spec(text, sweep_fixture("specs/inline.json"));
@@ -129,6 +122,53 @@ std::string error_of(const std::string& text) {
   }
   return "(no error)";
 }
+
+// A stage's own base: its cfg and overrides replace the top-level ones, its data and schedule merge over them.
+TEST(SpecExpand, AStageBaseReplacesCfgAndOverridesAndMergesDataAndSchedule) {
+  const std::string text = R"({"name": "x",
+    "base": {"cfg": "tiny.cfg", "overrides": ["net.batch=4"], "data": {"train": "det.txt", "classes": 1},
+             "schedule": {"max_batches": 12, "eval_every": 4}},
+    "stages": [{"name": "pretrain", "base": {"cfg": "tiny-classifier.cfg", "overrides": ["net.width=24"],
+                                             "data": {"train": "cls.txt", "classes": 8}, "schedule": {"max_batches": 30}}},
+               {"name": "detector", "after": ["pretrain"]}],
+    "rows": [{"name": "cls", "stage": "pretrain"},
+             {"name": "det", "stage": "detector", "init_from": {"stage": "pretrain", "row": 0, "partial": 1}}]})";
+  const Spec spec = parse_spec(text, sweep_fixture("specs/inline.json"));
+  const Plan plan = expand_spec(spec);
+  const ResolvedRun& cls = find(plan, "cls", 0, 0);
+  const ResolvedRun& det = find(plan, "det", 0, 0);
+  EXPECT_NE(cls.config["cfg"]["text"].get<std::string>().find("[softmax]"), std::string::npos);
+  EXPECT_NE(det.config["cfg"]["text"].get<std::string>().find("[yolo]"), std::string::npos);
+  EXPECT_EQ(cls.config["cfg"]["overrides"], nlohmann::json({"net.width=24"}));
+  EXPECT_EQ(det.config["cfg"]["overrides"], nlohmann::json({"net.batch=4"}));
+  EXPECT_EQ(cls.config["data"], nlohmann::json({{"train", "cls.txt"}, {"classes", 8}}));
+  EXPECT_EQ(cls.config["schedule"], nlohmann::json({{"max_batches", 30}, {"eval_every", 4}}));
+  EXPECT_EQ(det.config["schedule"], nlohmann::json({{"max_batches", 12}, {"eval_every", 4}}));
+  EXPECT_EQ(det.config["inputs"]["init_from"]["run"], cls.id);
+  EXPECT_EQ(spec.stage("pretrain").base.cfg_path, "tiny-classifier.cfg");
+
+  // Its errors name the stage's JSON path.
+  auto with_stage_base = [&](const std::string& stage_base) {
+    return error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg"}, "stages": [{"name": "a", "base": )" + stage_base +
+                    R"(}], "rows": [{}]})");
+  };
+  EXPECT_NE(with_stage_base(R"({"cfg": "missing.cfg"})").find("stages[0].base.cfg: cannot read the cfg"),
+            std::string::npos);
+  EXPECT_NE(with_stage_base(R"({"device": "cuda"})").find("stages[0].base.device: unknown key 'device'"),
+            std::string::npos)
+      << with_stage_base(R"({"device": "cuda"})");
+  EXPECT_NE(with_stage_base(R"({"overrides": ["avgpool.size=3"]})").find("stages[0].base.overrides[0]: "),
+            std::string::npos)
+      << with_stage_base(R"({"overrides": ["avgpool.size=3"]})");
+}
+
+TEST(SpecExpand, DeviceArgumentReplacesBaseDevice) {
+  Plan cpu = expand_spec(load_spec(sweep_fixture("specs/features.json")));
+  Plan cuda = expand_spec(load_spec(sweep_fixture("specs/features.json")), "cuda");
+  EXPECT_EQ(cuda.runs[0].config["device"], "cuda");
+  EXPECT_NE(cpu.runs[0].id, cuda.runs[0].id);
+}
+
 
 TEST(SpecErrors, NameFileLineColumnAndJsonPath) {
   std::string text =
