@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's first command: install, build, make the synthetic data set and run the smoke-scale
-# Table 4 sweep on the CPU to a finished table (SQLite store, local scheduler).
+# The README's first command: install, build, make the synthetic data sets and run the smoke-scale
+# Table 4 sweep on the CPU to a finished table (SQLite store, local scheduler): a classifier pre-trains the
+# detector's backbone, then every Table 4 row trains the detector from it.
 # Usage: scripts/main-job.sh [--slots N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,8 @@ build_dir="${DARKSWEEP_BUILD_DIR:-build}"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target sweep
 sweep="$build_dir/sweep/sweep"
-out=out  # experiments/smoke/table4.json reads its data from out/synth
-mkdir -p "$out"
-[ -f "$out/synth/train.txt" ] || "$sweep" data synth --out "$out/synth" --train 1000 --val 100 --seed 1
+out=out  # experiments/smoke/table4.json reads its data from out/smoke
+scripts/smoke-data.sh "$sweep"
 # A run that failed (diverged, crashed) is a row of the table marked as such, not a reason to print no
 # table: the report comes first, the sweep's exit code last.
 status=0

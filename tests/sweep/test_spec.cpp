@@ -68,7 +68,7 @@ TEST(SpecExpand, OverridesLandInCfgDataAndSchedule) {
 
 // The smoke Table 4 spec's CBN row (row 6) turns every batch_normalize=1 convolution into CmBN and leaves the
 // detection heads' convolutions (no batch norm) alone; every row splits its batch into 4 mini-batches.
-TEST(SpecExpand, SmokeTable4CbnRowTurnsBatchNormIntoCmbn) {
+TEST(SpecExpand, SmokeTable4CbnRowTurnsBatchNormIntoCmbnAndEveryRowStartsFromThePretrainedBackbone) {
   Plan plan = expand_spec(load_spec(std::string(DS_SOURCE_DIR) + "/experiments/smoke/table4.json"));
   auto resolved_cfg = [&](const std::string& row) {
     const ResolvedRun& r = find(plan, row, 1, 0);
@@ -78,7 +78,7 @@ TEST(SpecExpand, SmokeTable4CbnRowTurnsBatchNormIntoCmbn) {
   };
   for (const std::string row : {"baseline", "CBN"}) {
     Cfg cfg = resolved_cfg(row);
-    EXPECT_EQ(cfg.net().get_int("subdivisions", 1), 4) << row;
+    EXPECT_EQ(cfg.net().get_int("subdivisions", 1), 2) << row;
     std::map<int, int> convs_by_bn;
     for (size_t i = 0; i < cfg.num_layers(); ++i)
       if (cfg.layer(i).type == "convolutional") convs_by_bn[cfg.layer(i).get_int("batch_normalize", 0)]++;
@@ -86,6 +86,18 @@ TEST(SpecExpand, SmokeTable4CbnRowTurnsBatchNormIntoCmbn) {
     EXPECT_EQ(convs_by_bn[row == "CBN" ? 2 : 1], 37) << row;
     EXPECT_EQ(convs_by_bn.size(), 2u) << row;
   }
+  // Every detector row starts from the pre-training stage's backbone classifier (layers 0-25).
+  const ResolvedRun& backbone = find(plan, "backbone", 1, 0);
+  EXPECT_NE(backbone.config["cfg"]["text"].get<std::string>().find("[softmax]"), std::string::npos);
+  EXPECT_EQ(backbone.config["data"]["classes"], 8);
+  int detector_rows = 0;
+  for (const auto& r : plan.runs) {
+    if (r.stage != "detector") continue;
+    ++detector_rows;
+    EXPECT_EQ(r.config["inputs"]["init_from"]["run"], backbone.id) << r.row_label;
+    EXPECT_EQ(r.config["inputs"]["init_from"]["partial"], 26) << r.row_label;
+  }
+  EXPECT_EQ(detector_rows, 17);
 }
 
 TEST(SpecExpand, StagesAndInitFromBecomeDependencies) {
