@@ -103,7 +103,7 @@ int train_classifier(const TrainConfig& c) {
     for (int sub = 0; sub < base.subdivisions; ++sub) {
       const ClassBatch b = load_classifier_batch(train, train_classes, classes, aug, base.mini_batch, base.width,
                                                  base.height, data_rng);
-      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration));
+      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub);  // sub: CmBN
       loss_sum += classifier_loss_deltas(*net, head, b.targets.data(), b.n);
       net->backward(b.x.data());
       images += b.n;
