@@ -119,8 +119,9 @@ TEST(GaussianYolo, IouLossReplacesOnlyTheMeanDeltas) {
   YoloLossParams plain = g;
   plain.gaussian = false;
   const std::vector<float> out = head_output();
-  std::vector<float> plain_out(size_t(7 + kClasses) * kPlane);  // [x, y, w, h, obj, classes] from the means
-  for (int e = 0; e < 7 + kClasses; ++e)
+  constexpr int kPlainEntries = 5 + kClasses;  // [x, y, w, h, obj, classes], from the means
+  std::vector<float> plain_out(size_t(kPlainEntries) * kPlane);
+  for (int e = 0; e < kPlainEntries; ++e)
     for (int i = 0; i < kPlane; ++i)
       plain_out[size_t(e * kPlane + i)] = out[size_t((e < 4 ? 2 * e : e + 4) * kPlane + i)];
   const TruthBox t{0.45f, 0.6f, 0.4f, 0.35f, 1};
@@ -130,7 +131,7 @@ TEST(GaussianYolo, IouLossReplacesOnlyTheMeanDeltas) {
     return d;
   };
   const std::vector<float> dg = deltas(g, out, kEntries), dm = deltas(g_mse, out, kEntries);
-  const std::vector<float> dp = deltas(plain, plain_out, 7 + kClasses);
+  const std::vector<float> dp = deltas(plain, plain_out, kPlainEntries);
   const int loc = 1 * kW + 1;
   for (int k = 0; k < 4; ++k) {
     EXPECT_NEAR(dg[size_t(2 * k * kPlane + loc)], dp[size_t(k * kPlane + loc)], 1e-6) << "mean " << k;
