@@ -3,6 +3,7 @@
 #include "core/nn/yolo_loss.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace ds {
@@ -28,9 +29,21 @@ struct Layout {
   }
 };
 
+// An IoU variant's gradient as deltas on the raw box entries (darknet's delta_yolo_box): x and y as they are,
+// w and h through exp(tw|th). `step`: between the x, y, w, h entries.
+std::array<float, 4> iou_box_deltas(const Box& g, const float* out, size_t box_index, size_t step) {
+  return {g.x, g.y, g.w * std::exp(out[box_index + 2 * step]), g.h * std::exp(out[box_index + 3 * step])};
+}
+
+// A box delta scaled by its normalizer, NaN/Inf set to 0 (darknet's fix_nan_inf), clipped to ±max_delta when set.
+float bounded_delta(float d, float normalizer, float max_delta) {
+  d = finite_or_zero(d * normalizer);
+  return max_delta != FLT_MAX ? clip(d, max_delta) : d;
+}
+
 // darknet's delta_gaussian_yolo_box past the IoU computation: the μ and σ deltas of the 4 coordinates.
 void gaussian_box_delta(const YoloLossParams& p, const Layout& L, const float target[4], float scale,
-                        const float* out, size_t box_index, const Box* iou_gradient, float* delta) {
+                        const float* out, size_t box_index, const std::array<float, 4>* iou_deltas, float* delta) {
   const size_t s = L.stride();
   const double sigma_const = 0.3, epsi = 1e-9, sqrt_2pi = std::sqrt(2.0 * 3.141592);  // darknet's M_PI
   for (int k = 0; k < 4; ++k) {
@@ -38,21 +51,10 @@ void gaussian_box_delta(const YoloLossParams& p, const Layout& L, const float ta
     const float z = (target[k] - mu) / sigma, z2 = z * z;
     const float density = float(std::exp(z2 * -0.5) / (sqrt_2pi * (sigma + sigma_const)));
     const float temp = float(0.5 / (density + epsi) * density * scale);
-    float d_mu = float(temp * z * (1. / sigma));
-    float d_sigma = float(temp * (z2 / sigma - 1. / (sigma + sigma_const)));
-    if (iou_gradient) {
-      const float g[4] = {iou_gradient->x, iou_gradient->y, iou_gradient->w * std::exp(out[box_index + 4 * s]),
-                          iou_gradient->h * std::exp(out[box_index + 6 * s])};
-      d_mu = g[k];
-    }
-    d_mu = finite_or_zero(d_mu * p.iou_normalizer);
-    d_sigma = finite_or_zero(d_sigma * p.uc_normalizer);
-    if (p.max_delta != FLT_MAX) {
-      d_mu = clip(d_mu, p.max_delta);
-      d_sigma = clip(d_sigma, p.max_delta);
-    }
-    delta[box_index + 2 * k * s] += d_mu;
-    delta[box_index + (2 * k + 1) * s] += d_sigma;
+    const float d_mu = iou_deltas ? (*iou_deltas)[size_t(k)] : float(temp * z * (1. / sigma));
+    const float d_sigma = float(temp * (z2 / sigma - 1. / (sigma + sigma_const)));
+    delta[box_index + 2 * k * s] += bounded_delta(d_mu, p.iou_normalizer, p.max_delta);
+    delta[box_index + (2 * k + 1) * s] += bounded_delta(d_sigma, p.uc_normalizer, p.max_delta);
   }
 }
 
@@ -72,8 +74,12 @@ std::pair<float, float> box_delta(const YoloLossParams& p, const Layout& L, cons
   const float tw = std::log(t.w * net_w / aw), th = std::log(t.h * net_h / ah);
   if (p.gaussian) {
     const float target[4] = {tx, ty, tw, th};
-    const Box g = p.iou_loss == IouLoss::mse ? Box{} : box_iou_gradient(pred, truth, p.iou_loss);
-    gaussian_box_delta(p, L, target, scale, out, box_index, p.iou_loss == IouLoss::mse ? nullptr : &g, delta);
+    if (p.iou_loss == IouLoss::mse) {
+      gaussian_box_delta(p, L, target, scale, out, box_index, nullptr, delta);
+    } else {
+      const auto d = iou_box_deltas(box_iou_gradient(pred, truth, p.iou_loss), out, box_index, L.box_step());
+      gaussian_box_delta(p, L, target, scale, out, box_index, &d, delta);
+    }
     return {iou, variant};
   }
   if (p.iou_loss == IouLoss::mse) {
@@ -83,13 +89,8 @@ std::pair<float, float> box_delta(const YoloLossParams& p, const Layout& L, cons
     delta[box_index + 3 * s] += scale * (th - out[box_index + 3 * s]) * p.iou_normalizer;
     return {iou, variant};
   }
-  Box g = box_iou_gradient(pred, truth, p.iou_loss);
-  float d[4] = {g.x, g.y, g.w * std::exp(out[box_index + 2 * s]), g.h * std::exp(out[box_index + 3 * s])};
-  for (int k = 0; k < 4; ++k) {
-    d[k] = finite_or_zero(d[k] * p.iou_normalizer);
-    if (p.max_delta != FLT_MAX) d[k] = clip(d[k], p.max_delta);
-    delta[box_index + k * s] += d[k];
-  }
+  const auto d = iou_box_deltas(box_iou_gradient(pred, truth, p.iou_loss), out, box_index, s);
+  for (int k = 0; k < 4; ++k) delta[box_index + k * s] += bounded_delta(d[size_t(k)], p.iou_normalizer, p.max_delta);
   return {iou, variant};
 }
 
