@@ -18,11 +18,6 @@ int rand_int(Rng& rng, float lo, float hi) {
   return rng.uniform_int(a, b);
 }
 
-std::string label_path(const std::string& image) {
-  const size_t dot = image.find_last_of('.');
-  return (dot == std::string::npos ? image : image.substr(0, dot)) + ".txt";
-}
-
 // Copies the pixels of rectangle [x0, x1) x [y0, y1) of `from` into `to` (same size).
 void paste(Image& to, const Image& from, int x0, int y0, int x1, int y1) {
   for (int c = 0; c < to.c; ++c)
@@ -64,7 +59,7 @@ std::vector<int> image_classes(const Dataset& data) {
   out.reserve(data.images.size());
   for (size_t i = 0; i < data.images.size(); ++i) {
     if (data.labels[i].size() != 1)
-      throw InputError(label_path(data.images[i]) + ": a classification label file holds exactly one line " +
+      throw InputError(label_path_for(data.images[i]) + ": a classification label file holds exactly one line " +
                        "\"class cx cy w h\", found " + std::to_string(data.labels[i].size()) + " (listed in " +
                        data.source + ":" + std::to_string(i + 1) + ")");
     out.push_back(data.labels[i][0].cls);
@@ -106,7 +101,7 @@ Image validation_classifier_image(const Image& src, int w, int h) {
 }
 
 void mix_mixup(ClassSample& a, const ClassSample& b) {
-  for (size_t j = 0; j < a.image.data.size(); ++j) a.image.data[j] = (a.image.data[j] + b.image.data[j]) / 2.f;
+  blend_half(a.image, b.image);
   for (size_t j = 0; j < a.target.size(); ++j) a.target[j] = (a.target[j] + b.target[j]) / 2.f;
 }
 

@@ -76,21 +76,6 @@ std::string parse_label_line(const std::string& line, int classes, TruthBox& box
   return "";
 }
 
-// The label file of an image: beside it with the extension replaced by .txt; when that is missing and the
-// image lies under an images/ or JPEGImages/ folder, darknet's labels/ folder (replace_image_to_label).
-fs::path label_path_for(const fs::path& image) {
-  fs::path beside = image;
-  beside.replace_extension(".txt");
-  if (fs::exists(beside)) return beside;
-  std::string s = beside.string();
-  for (const char* dir : {"/images/", "/JPEGImages/"}) {
-    if (auto at = s.rfind(dir); at != std::string::npos) {
-      fs::path alt = s.substr(0, at) + "/labels/" + s.substr(at + std::string(dir).size());
-      if (fs::exists(alt)) return alt;
-    }
-  }
-  return beside;
-}
 
 // Reads one label file; a missing file is an image without objects.
 std::vector<TruthBox> read_label_file(const fs::path& path, int classes, BadLabelPolicy policy, int& skipped,
@@ -265,6 +250,22 @@ void read_coco_annotation(const json& a, const JsonSite& site, const std::map<in
 }
 
 }  // namespace
+
+// darknet's replace_image_to_label, as far as darksweep's lists need it (dataset.h).
+std::string label_path_for(const std::string& image_path) {
+  const fs::path image(image_path);
+  fs::path beside = image;
+  beside.replace_extension(".txt");
+  if (fs::exists(beside)) return beside.string();
+  std::string s = beside.string();
+  for (const char* dir : {"/images/", "/JPEGImages/"}) {
+    if (auto at = s.rfind(dir); at != std::string::npos) {
+      fs::path alt = s.substr(0, at) + "/labels/" + s.substr(at + std::string(dir).size());
+      if (fs::exists(alt)) return alt.string();
+    }
+  }
+  return beside.string();
+}
 
 Dataset read_darknet_list(const std::string& list_path, int classes, BadLabelPolicy policy) {
   std::ifstream in(list_path);

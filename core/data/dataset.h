@@ -23,6 +23,10 @@ struct Dataset {
   std::string source;                            // the list or JSON file it came from
 };
 
+// The label file of an image: beside it with the extension replaced by .txt; when that is missing and the
+// image lies under an images/ or JPEGImages/ folder, darknet's labels/ folder (replace_image_to_label).
+std::string label_path_for(const std::string& image_path);
+
 // darknet list: one image path per line (relative paths are relative to the list's folder); labels in
 // the same path with the extension replaced by .txt, lines "class cx cy w h" normalised to [0, 1].
 Dataset read_darknet_list(const std::string& list_path, int classes, BadLabelPolicy policy = BadLabelPolicy::error);
