@@ -3,6 +3,8 @@
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/device_buffer.h"
 
+#include <stdexcept>
+
 namespace ds::cuda {
 namespace {
 
@@ -19,8 +21,8 @@ __device__ float forward_one(Activation a, float x) {
     case Activation::swish: return x * sigmoid(x);
     case Activation::mish: return x * tanhf(softplus(x));
     case Activation::hard_mish: return x >= 0 ? x : (x > -2.f ? x * (0.5f * x + 1.f) : 0.f);
+    default: return x;  // channel-wise: channel_softmax_kernel
   }
-  return x;
 }
 
 __device__ float derivative(Activation a, float x, float y) {
@@ -39,8 +41,8 @@ __device__ float derivative(Activation a, float x, float y) {
       return t + x * (1.f - t * t) * sigmoid(x);
     }
     case Activation::hard_mish: return x >= 0 ? 1.f : (x > -2.f ? x + 1.f : 0.f);
+    default: return 1.f;  // channel-wise: channel_softmax_backward_kernel
   }
-  return 1.f;
 }
 
 __global__ void activate_kernel(Activation a, float* x, size_t n) {
@@ -53,6 +55,40 @@ __global__ void backward_kernel(Activation a, const float* pre, const float* pos
   if (i < n) delta[i] *= derivative(a, pre[i], post[i]);
 }
 
+// One thread per pixel: its channels are x[p0 + k * spatial], p0 = image * channels * spatial + pixel.
+__device__ size_t pixel_start(size_t pixel, ChannelLayout l) {
+  return (pixel / l.spatial) * l.channels * l.spatial + pixel % l.spatial;
+}
+
+__global__ void channel_softmax_kernel(float* x, size_t pixels, ChannelLayout l, bool use_max) {
+  size_t p = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (p >= pixels) return;
+  float* v = x + pixel_start(p, l);
+  float m = use_max ? v[0] : 0.f;
+  if (use_max)
+    for (int k = 1; k < l.channels; ++k) m = fmaxf(m, v[k * l.spatial]);
+  float sum = 0.0001f;
+  for (int k = 0; k < l.channels; ++k) sum += expf(v[k * l.spatial] - m);
+  for (int k = 0; k < l.channels; ++k) v[k * l.spatial] = expf(v[k * l.spatial] - m) / sum;
+}
+
+__global__ void channel_softmax_backward_kernel(const float* post, float* delta, size_t pixels, ChannelLayout l) {
+  size_t p = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (p >= pixels) return;
+  const size_t p0 = pixel_start(p, l);
+  const float* y = post + p0;
+  float* d = delta + p0;
+  float dot = 0.f;
+  for (int k = 0; k < l.channels; ++k) dot += y[k * l.spatial] * d[k * l.spatial];
+  for (int k = 0; k < l.channels; ++k) d[k * l.spatial] = y[k * l.spatial] * (d[k * l.spatial] - dot);
+}
+
+size_t pixel_count(size_t n, ChannelLayout l) {
+  if (l.channels <= 0 || l.spatial == 0 || n % (size_t(l.channels) * l.spatial) != 0)
+    throw std::logic_error("a channel-wise activation needs the layout of its values");
+  return n / size_t(l.channels);
+}
+
 unsigned blocks_for(size_t n) { return unsigned((n + 255) / 256); }
 
 }  // namespace
@@ -62,15 +98,27 @@ bool device_available() {
   return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
 }
 
-void activate(Activation a, float* x, size_t n) {
+void activate(Activation a, float* x, size_t n, ChannelLayout layout) {
   if (n == 0) return;
-  activate_kernel<<<blocks_for(n), 256>>>(a, x, n);
+  if (is_channel_wise(a)) {
+    const size_t pixels = pixel_count(n, layout);
+    channel_softmax_kernel<<<blocks_for(pixels), 256>>>(x, pixels, layout,
+                                                        a == Activation::normalize_channels_softmax_maxval);
+  } else {
+    activate_kernel<<<blocks_for(n), 256>>>(a, x, n);
+  }
   DS_CUDA_CHECK(cudaGetLastError());
 }
 
-void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n) {
+void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n,
+                         ChannelLayout layout) {
   if (n == 0) return;
-  backward_kernel<<<blocks_for(n), 256>>>(a, pre, post, delta, n);
+  if (is_channel_wise(a)) {
+    const size_t pixels = pixel_count(n, layout);
+    channel_softmax_backward_kernel<<<blocks_for(pixels), 256>>>(post, delta, pixels, layout);
+  } else {
+    backward_kernel<<<blocks_for(n), 256>>>(a, pre, post, delta, n);
+  }
   DS_CUDA_CHECK(cudaGetLastError());
 }
 

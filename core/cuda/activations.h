@@ -6,9 +6,10 @@
 
 namespace ds::cuda {
 
-// y = f(x) in place on device memory x.
-void activate(Activation a, float* x, size_t n);
+// y = f(x) in place on device memory x (`layout` for the channel-wise ones, as on the CPU).
+void activate(Activation a, float* x, size_t n, ChannelLayout layout = {});
 // delta *= f'(x), with pre = x and post = y on the device.
-void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n);
+void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n,
+                         ChannelLayout layout = {});
 
 }  // namespace ds::cuda

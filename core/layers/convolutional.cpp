@@ -188,7 +188,7 @@ void ConvolutionalLayer::forward(const ForwardArgs& a) {
                       o_.cmbn ? a.subdivision + 1 : 0);
   add_channel_bias(a.out.data, biases_, cs);
   if (keeps_pre_activation()) pre_act_.assign(a.out.data, a.out.data + a.out.size());
-  activate(o_.activation, a.out.data, a.out.size());
+  activate(o_.activation, a.out.data, a.out.size(), {o_.filters, size_t(spatial)});
 }
 
 void ConvolutionalLayer::backward(const BackwardArgs& a) {
@@ -202,7 +202,8 @@ void ConvolutionalLayer::backward(const BackwardArgs& a) {
   const size_t n = a.out_delta.size();
 
   // darknet's gradient_array uses the output, gradient_array_swish/mish/hard_mish the stored input.
-  activation_backward(o_.activation, keeps_pre_activation() ? pre_act_.data() : a.out.data, a.out.data, delta, n);
+  activation_backward(o_.activation, keeps_pre_activation() ? pre_act_.data() : a.out.data, a.out.data, delta, n,
+                      {o_.filters, size_t(spatial)});
   const ChannelShape cs{batch, o_.filters, spatial};
   backward_channel_bias(bias_grads_, delta, cs);
   if (o_.batch_normalize) batchnorm_backward(delta, cs, scales_, rolling_variance_, scale_grads_, bn_);

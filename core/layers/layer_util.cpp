@@ -52,12 +52,12 @@ void ActivationStep::forward(Tensor out) {
   if (kind == Activation::linear) return;
   pre_.resize(out.size());
   std::copy(out.data, out.data + out.size(), pre_.data());
-  activate(kind, out.data, out.size());
+  activate(kind, out.data, out.size(), {out.shape.c, out.shape.hw()});
 }
 
 void ActivationStep::backward(const Tensor& out, Tensor delta) {
   if (kind == Activation::linear) return;
-  activation_backward(kind, pre_.data(), out.data, delta.data, delta.size());
+  activation_backward(kind, pre_.data(), out.data, delta.data, delta.size(), {out.shape.c, out.shape.hw()});
 }
 
 }  // namespace ds

@@ -3,7 +3,9 @@
 // at |x| > 20, the mish derivative of gradient_array_mish).
 #include "core/nn/activations.h"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "core/util/error.h"
 
@@ -18,6 +20,8 @@ constexpr Named kNames[] = {
     {Activation::linear, "linear"}, {Activation::leaky, "leaky"}, {Activation::relu, "relu"},
     {Activation::logistic, "logistic"}, {Activation::tanh, "tanh"}, {Activation::swish, "swish"},
     {Activation::mish, "mish"}, {Activation::hard_mish, "hard_mish"},
+    {Activation::normalize_channels_softmax, "normalize_channels_softmax"},
+    {Activation::normalize_channels_softmax_maxval, "normalize_channels_softmax_maxval"},
 };
 
 constexpr float kMishThreshold = 20.f;
@@ -43,8 +47,8 @@ inline float forward_one(Activation a, float x) {
       if (x > 0) return x;
       if (x > -2) return x * x / 2 + x;
       return 0.f;
+    default: return x;  // channel-wise: not element-wise, see channel_softmax
   }
-  return x;
 }
 
 // darknet computes these from the activation's output y (gradient_array), except swish, mish and
@@ -71,8 +75,30 @@ inline float derivative(Activation a, float x, float y) {
       if (x > 0) return 1.f;
       if (x > -2) return x + 1;
       return 0.f;
+    default: return 1.f;  // channel-wise: see channel_softmax_backward
   }
-  return 1.f;
+}
+
+// Calls f(first, stride) for every pixel of every image: its channel values are first[k * stride], k < channels.
+template <class F>
+void for_each_pixel(float* x, size_t n, ChannelLayout l, F f) {
+  if (l.channels <= 0 || l.spatial == 0 || n % (size_t(l.channels) * l.spatial) != 0)
+    throw std::logic_error("a channel-wise activation needs the layout of its values");
+  const size_t plane = size_t(l.channels) * l.spatial;
+  for (size_t b = 0; b < n / plane; ++b)
+    for (size_t i = 0; i < l.spatial; ++i) f(x + b * plane + i, l.spatial);
+}
+
+// activate_array_normalize_channels_softmax, one pixel.
+void channel_softmax(float* x, size_t stride, int channels, bool use_max) {
+  float m = 0;
+  if (use_max) {
+    m = x[0];
+    for (int k = 1; k < channels; ++k) m = std::max(m, x[k * stride]);
+  }
+  float sum = 0.0001f;
+  for (int k = 0; k < channels; ++k) sum += std::exp(x[k * stride] - m);
+  for (int k = 0; k < channels; ++k) x[k * stride] = std::exp(x[k * stride] - m) / sum;
 }
 
 }  // namespace
@@ -93,13 +119,32 @@ const char* activation_name(Activation a) {
   return "?";
 }
 
-void activate(Activation a, float* x, size_t n) {
+bool is_channel_wise(Activation a) {
+  return a == Activation::normalize_channels_softmax || a == Activation::normalize_channels_softmax_maxval;
+}
+
+void activate(Activation a, float* x, size_t n, ChannelLayout layout) {
   if (a == Activation::linear) return;
+  if (is_channel_wise(a)) {
+    const bool use_max = a == Activation::normalize_channels_softmax_maxval;
+    for_each_pixel(x, n, layout, [&](float* p, size_t stride) { channel_softmax(p, stride, layout.channels, use_max); });
+    return;
+  }
   for (size_t i = 0; i < n; ++i) x[i] = forward_one(a, x[i]);
 }
 
-void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n) {
+void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n,
+                         ChannelLayout layout) {
   if (a == Activation::linear) return;
+  if (is_channel_wise(a)) {
+    for_each_pixel(delta, n, layout, [&](float* d, size_t stride) {
+      const float* y = post + (d - delta);
+      float dot = 0;
+      for (int k = 0; k < layout.channels; ++k) dot += y[k * stride] * d[k * stride];
+      for (int k = 0; k < layout.channels; ++k) d[k * stride] = y[k * stride] * (d[k * stride] - dot);
+    });
+    return;
+  }
   for (size_t i = 0; i < n; ++i) delta[i] *= derivative(a, pre[i], post[i]);
 }
 

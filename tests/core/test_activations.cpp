@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "core/nn/activations.h"
@@ -86,4 +87,32 @@ TEST(GradcheckActivations, DerivativeMatchesFiniteDifferences) {
           << activation_name(a) << " at x=" << x;
     }
   }
+}
+
+// normalize_channels_softmax (ASFF's weights): per pixel, the channels become e^x_k / (0.0001 + sum_j e^x_j),
+// as darknet's activate_array_normalize_channels_softmax; _maxval subtracts the pixel's max first, so it stays
+// finite where the plain one overflows. Without a layout it is a logic error, not a silent element-wise pass.
+TEST(Activations, ChannelSoftmaxNormalisesTheChannelsOfEachPixel) {
+  const int images = 2, channels = 3;
+  const size_t spatial = 5;
+  std::vector<float> x(images * channels * spatial);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i)) * 3;
+  std::vector<float> y = x;
+  activate(Activation::normalize_channels_softmax, y.data(), y.size(), {channels, spatial});
+  for (int b = 0; b < images; ++b)
+    for (size_t p = 0; p < spatial; ++p) {
+      const size_t p0 = b * channels * spatial + p;
+      double sum = 0.0001;
+      for (int k = 0; k < channels; ++k) sum += std::exp(double(x[p0 + k * spatial]));
+      double total = 0;
+      for (int k = 0; k < channels; ++k) {
+        EXPECT_NEAR(y[p0 + k * spatial], std::exp(double(x[p0 + k * spatial])) / sum, 1e-6);
+        total += y[p0 + k * spatial];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-4);
+    }
+  std::vector<float> big = {100.f, 101.f, 99.f};
+  activate(Activation::normalize_channels_softmax_maxval, big.data(), 3, {3, 1});
+  EXPECT_NEAR(big[1], 1 / (0.0001 + 1 + std::exp(-1.0) + std::exp(-2.0)), 1e-6);
+  EXPECT_THROW(activate(Activation::normalize_channels_softmax, y.data(), y.size()), std::logic_error);
 }

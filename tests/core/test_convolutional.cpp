@@ -268,6 +268,9 @@ TEST(GradcheckConvolutional, EachActivation) {
   kinked.tol = 1e-2;
   for (const char* a : {"leaky", "relu", "hard_mish"})
     expect_gradcheck(std::string("filters=3\nsize=3\npad=1\nactivation=") + a + "\n", {1, 2, 5, 4}, 2, kinked);
+  // ASFF's per-pixel level weights: a softmax over the 3 channels of each pixel.
+  for (const char* a : {"normalize_channels_softmax", "normalize_channels_softmax_maxval"})
+    expect_gradcheck(std::string("filters=3\nsize=1\nactivation=") + a + "\n", {1, 4, 5, 3}, 2);
 }
 
 // darknet's batch-norm backward (normalize_delta_cpu) is not the exact gradient of its forward: the
