@@ -138,12 +138,13 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
     return result ? ga_fitness(nlohmann::json::parse(*result, nullptr, false)) : 0.0;
   };
   // The sweep's runs that the spec lists now: runs an earlier version of the spec listed stay in the
-  // store (and in `sweep status`) but are not trained.
+  // store with their results but are neither trained nor the sweep's any more (reports, status).
   std::set<std::string> planned;
   std::map<std::string, double> estimate_of;
   auto expand = [&]() {
     plan = expand_spec(spec, o.device, fitness_of);
-    int n = store.add_runs(spec.name, plan.runs);
+    int n = store.add_runs(spec.name, plan.runs,
+                           planned.empty() ? Store::Membership::replace : Store::Membership::add);
     if (!plan.ga.empty()) store.save_ga(spec.name, plan.ga);
     for (const auto& r : plan.runs) {
       planned.insert(r.id);

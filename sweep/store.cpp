@@ -62,6 +62,11 @@ CREATE TABLE ga_generations(
   best_run TEXT REFERENCES runs(id), best_fitness REAL, best_overrides TEXT,
   PRIMARY KEY(sweep, stage, generation));
 )sql",
+    // 3 -> 4: which of a sweep's memberships the latest expansion of its spec listed. Runs that only an earlier
+    // version of the spec listed keep their rows (and results) but leave the sweep's reports and status.
+    R"sql(
+ALTER TABLE sweep_runs ADD COLUMN current INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -168,8 +173,12 @@ std::optional<std::string> Store::sweep_spec_path(const std::string& name) {
   return s.text(0);
 }
 
-int Store::add_runs(const std::string& sweep, const std::vector<ResolvedRun>& runs) {
+int Store::add_runs(const std::string& sweep, const std::vector<ResolvedRun>& runs, Membership membership) {
   Transaction txn(*db_);
+  if (membership == Membership::replace) {
+    Stmt retire(*db_, "UPDATE sweep_runs SET current = 0 WHERE sweep = ?1");
+    retire.bind(1, sweep).run();
+  }
   Stmt add(*db_,
            "INSERT OR IGNORE INTO runs(id, config, state, estimate, deps, created, updated) "
            "VALUES(?1, ?2, 'pending', ?3, ?4, ?5, ?5)");
@@ -178,7 +187,7 @@ int Store::add_runs(const std::string& sweep, const std::vector<ResolvedRun>& ru
   Stmt member(*db_,
               "INSERT INTO sweep_runs(sweep, run, stage, row_index, row_label, seed, repeat_index, paper) "
               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(sweep, run) DO UPDATE SET stage = ?3, "
-              "row_index = ?4, row_label = ?5, seed = ?6, repeat_index = ?7, paper = ?8");
+              "row_index = ?4, row_label = ?5, seed = ?6, repeat_index = ?7, paper = ?8, current = 1");
   int added = 0;
   double now = now_seconds();
   for (const auto& r : runs) {
@@ -200,7 +209,7 @@ int Store::add_runs(const std::string& sweep, const std::vector<ResolvedRun>& ru
 
 std::vector<RunRecord> Store::runs(const std::string& sweep) {
   std::string sql = std::string("SELECT ") + kRunColumns +
-                    " FROM sweep_runs m JOIN runs r ON r.id = m.run WHERE (?1 = '' OR m.sweep = ?1) "
+                    " FROM sweep_runs m JOIN runs r ON r.id = m.run WHERE (?1 = '' OR m.sweep = ?1) AND m.current = 1 "
                     "ORDER BY m.sweep, m.row_index, m.seed, m.repeat_index, m.row_label";
   Stmt s(*db_, sql.c_str());
   s.bind(1, sweep);

@@ -13,7 +13,7 @@
 
 namespace ds {
 
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 struct RunRecord {
   std::string id;
@@ -100,8 +100,12 @@ class Store {
   std::vector<std::string> sweeps();
   std::optional<std::string> sweep_spec_path(const std::string& name);
   // Adds the plan's runs that are new and lists all of them under the sweep; returns how many were new.
-  int add_runs(const std::string& sweep, const std::vector<ResolvedRun>& runs);
-  // Runs of one sweep (all sweeps when empty), ordered by row, seed, repeat.
+  // `replace` (a fresh expansion of the whole spec): the sweep's other runs stop being its members — they
+  // stay in the store with their results, but runs() no longer lists them. `add`: a later expansion of the
+  // same spec (a GA's next generation) only adds.
+  enum class Membership { add, replace };
+  int add_runs(const std::string& sweep, const std::vector<ResolvedRun>& runs, Membership membership = Membership::add);
+  // The current runs of one sweep (all sweeps when empty), ordered by row, seed, repeat.
   std::vector<RunRecord> runs(const std::string& sweep);
   std::optional<RunRecord> run(const std::string& id);
   // A full id or an unambiguous prefix; InputError otherwise.

@@ -217,7 +217,7 @@ TEST(GaStore, MigratesFromVersion2AndReplacesAStagesGenerations) {
                         "INSERT INTO runs(id, config, state, created, updated) VALUES('a', '{}', 'done', 0, 0);"
                         "INSERT INTO runs(id, config, state, created, updated) VALUES('b', '{}', 'pending', 0, 0);");
   Store store(path, Store::Mode::read_write);
-  EXPECT_EQ(store.schema_version(), 3);
+  EXPECT_EQ(store.schema_version(), kStoreSchemaVersion);
   GaIndividual a{0, 0, "a", {"net.momentum=0.9"}, 0.4, -1}, b{0, 1, "b", {"net.momentum=0.6"}, std::nullopt, -1};
   GaProgress p{"search", {GaGeneration{{a, b}, std::nullopt}}, false, std::nullopt};
   store.save_ga("s", {p});

@@ -94,6 +94,37 @@ TEST(StoreRuns, AddingTwiceAddsOnceAndAttemptsDriveStates) {
   EXPECT_THROW(store.find_run("zz"), InputError);
 }
 
+// A fresh expansion of an edited spec replaces the sweep's membership list: a run only the old version listed
+// keeps its state and result but leaves runs(sweep); a later expansion (a GA generation) only adds; listing the
+// old run again brings it back, with its result.
+TEST(StoreRuns, ReplacingTheMembershipKeepsRetiredRunsAndTheirResults) {
+  ScratchDir dir;
+  Store store(dir / "s.db", Store::Mode::read_write);
+  store.save_sweep("s", "spec.json", "{}");
+  store.add_runs("s", {fake_run("a", 0), fake_run("b", 1)}, Store::Membership::replace);
+  auto att = store.begin_attempt("b", "train", {"host", 0, 0, ""}, dir.path());
+  AttemptEnd end;
+  end.state = "ok";
+  end.exit_code = 0;
+  end.run_state = "done";
+  end.result_json = R"({"AP":2})";
+  store.finish_attempt(att.id, end, {});
+  auto ids = [&]() {
+    std::vector<std::string> out;
+    for (const auto& r : store.runs("s")) out.push_back(r.id);
+    return out;
+  };
+  store.add_runs("s", {fake_run("a", 0), fake_run("c", 1)}, Store::Membership::replace);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(store.run("b")->state, "done");
+  EXPECT_EQ(store.result("b"), std::optional<std::string>(R"({"AP":2})"));
+  store.add_runs("s", {fake_run("d", 2)});
+  EXPECT_EQ(ids(), (std::vector<std::string>{"a", "c", "d"}));
+  store.add_runs("s", {fake_run("b", 1)}, Store::Membership::replace);
+  EXPECT_EQ(ids(), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(store.result("b"), std::optional<std::string>(R"({"AP":2})"));
+}
+
 TEST(StoreRuns, CancelRetryAndFailureCounts) {
   ScratchDir dir;
   Store store(dir / "s.db", Store::Mode::read_write);
