@@ -198,3 +198,50 @@ std::string loss_curves_svg(const Report& rep, const ReportRow& row) {
 }
 
 }  // namespace ds
+
+namespace ds {
+
+std::string ga_fitness_svg(const Report& rep, const std::string& stage) {
+  double hi = 0;
+  int last = 0;
+  bool any = false;
+  for (const auto& g : rep.ga) {
+    if (g.stage != stage) continue;
+    last = std::max(last, g.generation);
+    for (const auto& f : g.fitness)
+      if (f) hi = std::max(hi, *f), any = true;
+  }
+  if (!any) return "";
+  const double w = 520, h = 250, left = 58, right = 22, top = 24, bottom = 36;
+  auto yt = nice_ticks(0, hi > 0 ? hi : 1, 5);
+  const double yhi = yt.back();
+  const double xspan = std::max(last, 1);
+  auto px = [&](double gen) { return left + 20 + gen / xspan * (w - left - right - 40); };
+  auto py = [&](double f) { return top + (yhi - f) / yhi * (h - top - bottom); };
+  Svg svg(w, h, "GA stage " + stage + ": fitness (0.1 AP50 + 0.9 AP) per generation");
+  const double ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;
+  for (double t : yt) {
+    svg.line(left, py(t), w - right, py(t), "grid");
+    svg.text(left - 5, py(t) + 4, tick_label(t, ystep), "tick", "end");
+  }
+  svg.line(left, h - bottom, w - right, h - bottom, "axis");
+  svg.line(left, top, left, h - bottom, "axis");
+  svg.text((left + w - right) / 2, h - 4, "generation", "tick", "middle");
+  svg.text(4, 12, "fitness (%)", "tick");
+  std::vector<std::pair<double, double>> best;
+  for (const auto& g : rep.ga) {
+    if (g.stage != stage) continue;
+    svg.text(px(g.generation), h - bottom + 15, std::to_string(g.generation), "tick", "middle");
+    for (size_t i = 0; i < g.fitness.size(); ++i)
+      if (g.fitness[i])
+        svg.rect(px(g.generation) - 3, py(*g.fitness[i]) - 3, 6, 6, "ours",
+                 "generation " + std::to_string(g.generation) + " #" + std::to_string(i) + ": " +
+                     tick_label(*g.fitness[i], 0.001));
+    if (g.best_so_far) best.push_back({px(g.generation), py(*g.best_so_far)});
+  }
+  if (best.size() == 1) best.push_back({best[0].first + 1, best[0].second});
+  if (!best.empty()) svg.polyline(best, "curve c1", "best so far");
+  return svg.str();
+}
+
+}  // namespace ds

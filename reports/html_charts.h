@@ -1,5 +1,5 @@
 // The HTML report's charts as inline SVG: per-row bars of ours vs the paper (values and changes against
-// the baseline), and the training-loss curves of each row's runs.
+// the baseline), the training-loss curves of each row's runs, and the fitness of a GA stage's generations.
 #pragma once
 #include <string>
 
@@ -14,6 +14,10 @@ std::string row_bars_svg(const Report& rep, int digits);
 // One chart per row: a line per run (seed, repeat) of loss against iteration, log-scaled when the loss
 // spans more than a factor of 20. Empty string when no run of the row recorded a loss.
 std::string loss_curves_svg(const Report& rep, const ReportRow& row);
+
+// One GA stage's generations: a dot per evaluated individual's fitness, a line through the best so far.
+// Empty string when no individual of the stage is evaluated yet.
+std::string ga_fitness_svg(const Report& rep, const std::string& stage);
 
 // Number of line colours (CSS classes c0 .. c{N-1}) the curves cycle through.
 inline constexpr int kCurveColours = 6;

@@ -2,6 +2,7 @@
 // against the baseline row, the verdict, and how many runs are done.
 #include "reports/report_grid.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -99,6 +100,40 @@ Grid report_grid(const Report& rep, int digits) {
     if (row.status.failed > 0) ok = false;
     cells.push_back({K::status, row.status.text, ok});
     g.rows.push_back(std::move(cells));
+  }
+  return g;
+}
+
+}  // namespace ds
+
+namespace ds {
+
+Grid ga_grid(const Report& rep, int digits) {
+  Grid g;
+  g.header = {{"", "stage", 'l'},          {"", "generation", 'r'}, {"", "evaluated", 'r'},
+              {"fitness", "best", 'r'},    {"fitness", "median", 'r'}, {"fitness", "best so far", 'r'},
+              {"", "best so far: run", 'l'}, {"", "best so far: genes", 'l'}};
+  auto number = [&](std::optional<double> v) {
+    return GridCell{GridCell::Kind::number, v ? fixed(*v, digits) : "—", std::nullopt};
+  };
+  auto text = [](std::string s) { return GridCell{GridCell::Kind::text, std::move(s), std::nullopt}; };
+  for (const auto& gen : rep.ga) {
+    std::vector<double> known;
+    for (const auto& f : gen.fitness)
+      if (f) known.push_back(*f);
+    std::sort(known.begin(), known.end());
+    std::optional<double> best, median;
+    if (!known.empty()) {
+      best = known.back();
+      const size_t n = known.size();
+      median = n % 2 ? known[n / 2] : (known[n / 2 - 1] + known[n / 2]) / 2;
+    }
+    std::string genes;
+    for (const auto& o : gen.best_genes) genes += (genes.empty() ? "" : " ") + o;
+    g.rows.push_back({text(gen.stage), text(std::to_string(gen.generation)),
+                      text(std::to_string(known.size()) + "/" + std::to_string(gen.fitness.size())), number(best),
+                      number(median), number(gen.best_so_far), text(gen.best_run.substr(0, 12)),
+                      text(genes.empty() ? "—" : genes)});
   }
   return g;
 }

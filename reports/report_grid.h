@@ -27,6 +27,9 @@ struct Grid {
 };
 
 Grid report_grid(const Report& rep, int digits);
+// The GA generations (rep.ga): stage, generation, individuals evaluated, the generation's best and median
+// fitness, the best so far and its genes. No rows when the sweep has no GA stage.
+Grid ga_grid(const Report& rep, int digits);
 
 // Numbers as the reports print them; "−" is never used, so CSV and terminals see a plain "-".
 std::string fixed(double v, int digits);

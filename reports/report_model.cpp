@@ -137,6 +137,28 @@ std::string choose_sweep(Store& store, const std::string& table, const std::stri
   return candidates.front();
 }
 
+std::vector<GaGenerationSummary> ga_generations(Store& store, const std::string& sweep) {
+  std::vector<GaGenerationSummary> out;
+  std::map<std::string, std::vector<std::string>> genes_of_run;
+  const std::vector<GaRecord> records = store.ga(sweep);
+  for (const auto& g : records) genes_of_run[g.run] = g.overrides;
+  for (const auto& g : records) {
+    if (out.empty() || out.back().stage != g.stage || out.back().generation != g.generation) {
+      GaGenerationSummary gen;
+      gen.stage = g.stage;
+      gen.generation = g.generation;
+      if (g.best_fitness) {
+        gen.best_so_far = 100 * *g.best_fitness;
+        gen.best_run = g.best_run;
+        gen.best_genes = genes_of_run[g.best_run];
+      }
+      out.push_back(std::move(gen));
+    }
+    out.back().fitness.push_back(g.fitness ? std::optional<double>(100 * *g.fitness) : std::nullopt);
+  }
+  return out;
+}
+
 Report build_report(Store& store, const std::string& table, const std::string& sweep, const ReportOptions& options) {
   Report rep;
   rep.table = &paper_table(table);
@@ -185,6 +207,7 @@ Report build_report(Store& store, const std::string& table, const std::string& s
     o.status = row_status(store, rs);
     rep.others.push_back(o);
   }
+  rep.ga = ga_generations(store, sweep);
   fill_deltas(rep);
   fill_verdicts(rep);
   return rep;

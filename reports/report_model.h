@@ -54,6 +54,17 @@ struct OtherRow {
   RowStatus status;
 };
 
+// One generation of a GA stage of the sweep (sweep/ga.h): its individuals' fitnesses and the best so far.
+// Fitness = 0.1 AP50 + 0.9 AP, in percent like the table's numbers.
+struct GaGenerationSummary {
+  std::string stage;
+  int generation = 0;
+  std::vector<std::optional<double>> fitness;  // per individual; none until its run is evaluated
+  std::optional<double> best_so_far;           // none until every individual of the generation is evaluated
+  std::string best_run;                        // the best so far's run id
+  std::vector<std::string> best_genes;         // its gene overrides
+};
+
 struct TableVerdict {
   int agreeing = 0, compared = 0;   // rows with a verdict, and how many agree
   std::optional<double> spearman;   // our primary metric vs the paper's over rows with a done run
@@ -68,6 +79,7 @@ struct Report {
   std::vector<OtherRow> others;
   TableVerdict verdict;
   int runs_total = 0, runs_done = 0;
+  std::vector<GaGenerationSummary> ga;  // the sweep's GA stages, by stage then generation
 };
 
 struct ReportOptions {
@@ -80,6 +92,9 @@ struct ReportOptions {
 std::string choose_sweep(Store& store, const std::string& table, const std::string& requested);
 
 Report build_report(Store& store, const std::string& table, const std::string& sweep, const ReportOptions& options = {});
+
+// The generations of the sweep's GA stages as the store holds them (empty when it has none).
+std::vector<GaGenerationSummary> ga_generations(Store& store, const std::string& sweep);
 
 // A metric of a run's result JSON in percent (ours are fractions in [0, 1]); none when absent or not finite.
 std::optional<double> result_metric_percent(const std::string& result_json, const std::string& metric);
