@@ -48,6 +48,7 @@ class E2eTrain : public ::testing::Test {
     const std::string every = " --eval-every " + std::to_string(k) + " --checkpoint-every " + std::to_string(k) + " ";
     auto r = train(cfg, "a", 2 * k, every + extra);
     EXPECT_EQ(r.exit_code, 0) << r.output;
+    first_output_ = r.output;
     EXPECT_NE(r.output.find("\"event\":\"eval\""), std::string::npos) << r.output;
     EXPECT_TRUE(fs::exists(dir_ / "a/final.weights"));
     fs::create_directories(dir_ / "b");
@@ -60,6 +61,7 @@ class E2eTrain : public ::testing::Test {
     return nlohmann::json::parse(slurp(dir_ / "a/metrics.json"));
   }
   fs::path dir_;
+  std::string first_output_;  // of train_and_resume's uninterrupted run
 };
 
 const std::string kClassifierArgs = "--precise-bn 2 net.batch=8 net.mixup=1 net.label_smooth_eps=0.1";
@@ -81,6 +83,21 @@ TEST_F(E2eTrain, DetectorTrainsWritesApAndResumes) {
   const nlohmann::json m = train_and_resume("smoke-csp-spp-pan.cfg", 2, "net.batch=4 --precise-bn 1");
   EXPECT_TRUE(m.contains("AP") && m.contains("AP50")) << m.dump();
   EXPECT_EQ(m["iterations"], 4);
+}
+
+// SAT (net.adversarial_lr) from iteration 1: its coin flips come from the checkpointed Rng, so the resumed run
+// makes the same adversarial images; the "iter" events say on how many mini-batches it ran (some must be after
+// the checkpoint, in the part the resumed run repeats).
+TEST_F(E2eTrain, DetectorWithSelfAdversarialTrainingResumes) {
+  make_data("--train 16 --val 4 --size 128 --classes 4");
+  train_and_resume("smoke-csp-spp-pan.cfg", 2, "net.batch=4 net.subdivisions=2 net.burn_in=0 net.adversarial_lr=0.5 --precise-bn 1");
+  int sat = 0;
+  std::istringstream lines(first_output_);
+  for (std::string line; std::getline(lines, line);) {
+    const auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("event", "") == "iter" && e.at("iteration").get<int>() > 2) sat += e.at("sat").get<int>();
+  }
+  EXPECT_GT(sat, 0) << first_output_;
 }
 
 TEST_F(E2eTrain, BadClassifierLabelsExitTwoNamingTheFile) {
