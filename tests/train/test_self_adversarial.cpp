@@ -17,6 +17,7 @@
 #include "core/data/loader.h"
 #include "core/data/synth.h"
 #include "core/nn/sgd.h"
+#include "core/train/classifier_trainer.h"
 #include "core/train/self_adversarial.h"
 #include "core/train/trainer.h"
 #include "core/train/yolo_heads.h"
@@ -25,6 +26,17 @@ using namespace ds;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Counts the mini-batches SAT ran on over a run's "iter" events.
+int sat_batches(const std::string& events) {
+  int sat = 0;
+  std::istringstream lines(events);
+  for (std::string line; std::getline(lines, line);) {
+    const auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("event", "") == "iter") sat += e.at("sat").get<int>();
+  }
+  return sat;
+}
 
 // Two CmBN convolutions over 2 mini-batches of 2 and one [yolo] head (3 anchors, 4 classes) at 64x64.
 const char* kCfg = R"([net]
@@ -245,14 +257,64 @@ TEST_F(SelfAdversarial, OffOrDuringBurnInIsBitIdentical) {
   EXPECT_EQ(burn.find("\"sat\":2"), std::string::npos) << burn;
 
   const std::string on = train("on", {"net.burn_in=0", "net.adversarial_lr=0.5"});
-  int sat = 0;
-  std::istringstream lines(on);
-  for (std::string line; std::getline(lines, line);) {
-    const auto e = nlohmann::json::parse(line, nullptr, false);
-    if (e.is_object() && e.value("event", "") == "iter") sat += e.at("sat").get<int>();
-  }
+  const int sat = sat_batches(on);
   EXPECT_GT(sat, 0) << on;
   EXPECT_LT(sat, 12) << on;
   std::printf("[ SAT      ] burn_in=0: SAT ran on %d of 12 mini-batches\n", sat);
   EXPECT_NE(slurp(dir_ / "on/final.weights"), weights);
+}
+
+// The classifier trainer runs the same pass with an all-zero label vector.
+TEST(SelfAdversarialClassifier, TrainsWithTheAdversarialStep) {
+  const fs::path dir = fs::temp_directory_path() / ("ds_sat_cls_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  SynthOptions so;
+  so.out_dir = (dir / "data").string();
+  so.train = 8;
+  so.val = 2;
+  so.size = 32;
+  so.classify = true;
+  so.threads = 1;
+  write_synth_dataset(so);
+  TrainConfig c;
+  c.cfg_path = "sat-classifier.cfg";
+  c.cfg_text = R"([net]
+batch=4
+subdivisions=2
+width=32
+height=32
+channels=3
+learning_rate=0.01
+burn_in=0
+max_batches=6
+adversarial_lr=0.5
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=2
+pad=1
+activation=leaky
+
+[avgpool]
+
+[convolutional]
+filters=4
+size=1
+activation=linear
+
+[softmax]
+)";
+  c.train_list = (dir / "data/train.txt").string();
+  c.out_dir = (dir / "run").string();
+  testing::internal::CaptureStdout();
+  const int code = train_classifier(c);
+  const std::string events = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, 0) << events;
+  const int sat = sat_batches(events);
+  EXPECT_GT(sat, 0) << events;
+  EXPECT_LT(sat, 12) << events;
+  std::printf("[ SAT      ] classifier: SAT ran on %d of 12 mini-batches\n", sat);
+  fs::remove_all(dir);
 }
