@@ -9,21 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/read_file.h"
 #include "tests/support/run_command.h"
 
+using ds::test::read_file;
 using ds::test::run_command;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kSweep = DS_SWEEP_EXE;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // A synthetic data set in a temporary folder and `sweep train` runs on it.
 class E2eTrain : public ::testing::Test {
@@ -57,8 +52,8 @@ class E2eTrain : public ::testing::Test {
     EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
     EXPECT_NE(resumed.output.find("\"event\":\"resume\",\"iteration\":" + std::to_string(k)), std::string::npos)
         << resumed.output;
-    EXPECT_EQ(slurp(dir_ / "a/final.weights"), slurp(dir_ / "b/final.weights"));
-    return nlohmann::json::parse(slurp(dir_ / "a/metrics.json"));
+    EXPECT_EQ(read_file(dir_ / "a/final.weights"), read_file(dir_ / "b/final.weights"));
+    return nlohmann::json::parse(read_file(dir_ / "a/metrics.json"));
   }
   fs::path dir_;
   std::string first_output_;  // of train_and_resume's uninterrupted run

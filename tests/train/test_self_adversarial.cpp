@@ -21,11 +21,26 @@
 #include "core/train/self_adversarial.h"
 #include "core/train/trainer.h"
 #include "core/train/yolo_heads.h"
+#include "tests/support/read_file.h"
+#include "tests/support/tiny_detector.h"
 
 using namespace ds;
+using ds::test::read_file;
 namespace fs = std::filesystem;
 
 namespace {
+
+// 8 training and 2 validation images of `size` px, 4 classes (one object each when `classify`).
+void synth(const fs::path& out, int size, bool classify) {
+  SynthOptions so;
+  so.out_dir = out.string();
+  so.train = 8;
+  so.val = 2;
+  so.size = size;
+  so.classify = classify;
+  so.threads = 1;
+  write_synth_dataset(so);
+}
 
 // Counts the mini-batches SAT ran on over a run's "iter" events.
 int sat_batches(const std::string& events) {
@@ -39,53 +54,7 @@ int sat_batches(const std::string& events) {
 }
 
 // Two CmBN convolutions over 2 mini-batches of 2 and one [yolo] head (3 anchors, 4 classes) at 64x64.
-const char* kCfg = R"([net]
-batch=4
-subdivisions=2
-width=64
-height=64
-channels=3
-momentum=0.9
-decay=0.0005
-learning_rate=0.001
-burn_in=2
-max_batches=6
-policy=constant
-
-[convolutional]
-batch_normalize=2
-filters=8
-size=3
-stride=2
-pad=1
-activation=leaky
-
-[convolutional]
-batch_normalize=2
-filters=16
-size=3
-stride=2
-pad=1
-activation=leaky
-
-[convolutional]
-filters=27
-size=1
-activation=linear
-
-[yolo]
-mask=0,1,2
-anchors=8,8, 16,16, 32,32
-classes=4
-num=3
-)";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+const std::string kCfg = ds::test::tiny_cmbn_detector_cfg(27, "[yolo]");
 
 // A synthetic detection set (64 px, 4 classes) made once for the suite.
 class SelfAdversarial : public ::testing::Test {
@@ -93,13 +62,7 @@ class SelfAdversarial : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / ("ds_sat_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
-    SynthOptions so;
-    so.out_dir = (dir_ / "data").string();
-    so.train = 8;
-    so.val = 2;
-    so.size = 64;
-    so.threads = 1;
-    write_synth_dataset(so);
+    synth(dir_ / "data", 64, false);
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 
@@ -248,10 +211,10 @@ TEST_F(SelfAdversarial, OffOrDuringBurnInIsBitIdentical) {
   EXPECT_EQ(plain.find("\"sat\""), std::string::npos);
   train("zero", {"net.burn_in=6", "net.adversarial_lr=0"});
   const std::string burn = train("burn", {"net.burn_in=6", "net.adversarial_lr=0.5"});
-  const std::string weights = slurp(dir_ / "plain/final.weights");
+  const std::string weights = read_file(dir_ / "plain/final.weights");
   ASSERT_FALSE(weights.empty());
-  EXPECT_EQ(weights, slurp(dir_ / "zero/final.weights"));
-  EXPECT_EQ(weights, slurp(dir_ / "burn/final.weights"));
+  EXPECT_EQ(weights, read_file(dir_ / "zero/final.weights"));
+  EXPECT_EQ(weights, read_file(dir_ / "burn/final.weights"));
   EXPECT_NE(burn.find("\"sat\":0"), std::string::npos) << burn;
   EXPECT_EQ(burn.find("\"sat\":1"), std::string::npos) << burn;
   EXPECT_EQ(burn.find("\"sat\":2"), std::string::npos) << burn;
@@ -261,21 +224,14 @@ TEST_F(SelfAdversarial, OffOrDuringBurnInIsBitIdentical) {
   EXPECT_GT(sat, 0) << on;
   EXPECT_LT(sat, 12) << on;
   std::printf("[ SAT      ] burn_in=0: SAT ran on %d of 12 mini-batches\n", sat);
-  EXPECT_NE(slurp(dir_ / "on/final.weights"), weights);
+  EXPECT_NE(read_file(dir_ / "on/final.weights"), weights);
 }
 
 // The classifier trainer runs the same pass with an all-zero label vector.
 TEST(SelfAdversarialClassifier, TrainsWithTheAdversarialStep) {
   const fs::path dir = fs::temp_directory_path() / ("ds_sat_cls_" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  SynthOptions so;
-  so.out_dir = (dir / "data").string();
-  so.train = 8;
-  so.val = 2;
-  so.size = 32;
-  so.classify = true;
-  so.threads = 1;
-  write_synth_dataset(so);
+  synth(dir / "data", 32, true);
   TrainConfig c;
   c.cfg_path = "sat-classifier.cfg";
   c.cfg_text = R"([net]
