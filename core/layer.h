@@ -66,6 +66,10 @@ struct ForwardArgs {
   float rolling_momentum = 0.01f;
   // darknet's current_subdivision: the 0-based index of this mini-batch within the batch (CmBN).
   int subdivision = 0;
+  // false: a training pass that must leave no trace (SAT's adversarial pass, core/train/self_adversarial.h):
+  // batch norm normalises with the batch (CmBN: pooled) statistics but moves neither its rolling averages nor
+  // the CmBN accumulators.
+  bool update_statistics = true;
 };
 
 struct BackwardArgs {

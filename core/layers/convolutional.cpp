@@ -185,7 +185,7 @@ void ConvolutionalLayer::forward(const ForwardArgs& a) {
   const ChannelShape cs{batch, o_.filters, spatial};
   if (o_.batch_normalize)
     batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum, bn_,
-                      o_.cmbn ? a.subdivision + 1 : 0);
+                      o_.cmbn ? a.subdivision + 1 : 0, a.update_statistics);
   add_channel_bias(a.out.data, biases_, cs);
   if (keeps_pre_activation()) pre_act_.assign(a.out.data, a.out.data + a.out.size());
   activate(o_.activation, a.out.data, a.out.size(), {o_.filters, size_t(spatial)});

@@ -52,8 +52,8 @@ class DropoutLayer : public Layer {
   // darknet's dropblock_fast_kernel + set_scales_dropblock_kernel, one image and channel at a time.
   void make_dropblock_mask(const ForwardArgs& a) {
     const Shape& s = out_shape;
-    float ramp = 1.f;
-    if (a.iteration < a.max_batches * 0.85f) ramp = float(a.iteration) / (a.max_batches * 0.85f);
+    float ramp = 1.f;  // darknet: the comparison in double, the division in float by (float)(max_batches*0.85)
+    if (a.iteration < a.max_batches * 0.85) ramp = float(a.iteration) / float(a.max_batches * 0.85);
     float cur_prob = probability * ramp;
     int bw = int(size_abs * ramp), bh = int(size_abs * ramp);
     if (size_rel != 0.f) bw = int(size_rel * s.w * ramp), bh = int(size_rel * s.h * ramp);

@@ -125,21 +125,24 @@ void normalize_delta(const float* x, const float* mean, const float* variance, c
 
 void cmbn_accumulate(int k, int channels, BatchNormState& st) {
   const size_t n = size_t(channels);
-  if (k <= 1 || st.mean.size() != n || st.variance.size() != n) {  // the first mini-batch of the batch
+  if (k <= 1 || st.acc_mean.size() != n || st.acc_variance.size() != n) {  // the first mini-batch of the batch
     st.mean = st.batch_mean;
     st.variance = st.batch_variance;
     return;
   }
   const float a = 1.f / float(k), b = 1.f - a;
+  st.mean.resize(n);
+  st.variance.resize(n);
   for (size_t c = 0; c < n; ++c) {
-    const float d = st.batch_mean[c] - st.mean[c];
-    st.variance[c] = st.batch_variance[c] * a + st.variance[c] * b + a * b * d * d;
-    st.mean[c] = st.batch_mean[c] * a + st.mean[c] * b;
+    const float d = st.batch_mean[c] - st.acc_mean[c];
+    st.variance[c] = st.batch_variance[c] * a + st.acc_variance[c] * b + a * b * d * d;
+    st.mean[c] = st.batch_mean[c] * a + st.acc_mean[c] * b;
   }
 }
 
 void batchnorm_forward(float* data, ChannelShape s, bool train, const float* scales, float* rolling_mean,
-                       float* rolling_variance, float rolling_momentum, BatchNormState& st, int cmbn_index) {
+                       float* rolling_variance, float rolling_momentum, BatchNormState& st, int cmbn_index,
+                       bool update_statistics) {
   const size_t n = s.size();
   st.train = train;
   st.x_norm.resize(n);
@@ -150,14 +153,16 @@ void batchnorm_forward(float* data, ChannelShape s, bool train, const float* sca
     channel_variance(data, st.batch_mean.data(), s, st.batch_variance.data());
     if (cmbn_index > 0) {
       cmbn_accumulate(cmbn_index, s.channels, st);
+      if (update_statistics) st.acc_mean = st.mean, st.acc_variance = st.variance;
     } else {
       st.mean = st.batch_mean;
       st.variance = st.batch_variance;
     }
-    for (int c = 0; c < s.channels; ++c) {  // darknet: scal_cpu(.99) then axpy_cpu(.01)
-      rolling_mean[c] = rolling_mean[c] * (1.f - rolling_momentum) + rolling_momentum * st.mean[c];
-      rolling_variance[c] = rolling_variance[c] * (1.f - rolling_momentum) + rolling_momentum * st.variance[c];
-    }
+    if (update_statistics)
+      for (int c = 0; c < s.channels; ++c) {  // darknet: scal_cpu(.99) then axpy_cpu(.01)
+        rolling_mean[c] = rolling_mean[c] * (1.f - rolling_momentum) + rolling_momentum * st.mean[c];
+        rolling_variance[c] = rolling_variance[c] * (1.f - rolling_momentum) + rolling_momentum * st.variance[c];
+      }
     st.x.assign(data, data + n);
     normalize(data, st.mean.data(), st.variance.data(), s);
   } else {

@@ -64,17 +64,22 @@ struct BatchNormState {
   std::vector<float> x_norm;  // normalised input, before the scales
   std::vector<float> mean, variance, mean_delta, variance_delta;  // statistics used and their deltas (train)
   std::vector<float> batch_mean, batch_variance;  // this mini-batch's own statistics (CmBN accumulates them)
+  std::vector<float> acc_mean, acc_variance;      // CmBN: the pooled statistics of this batch's mini-batches so far
 };
 
-// CmBN: folds the k-th mini-batch's statistics (batch_mean, batch_variance) into st.mean / st.variance, which
-// hold the statistics of mini-batches 1..k-1 of this batch (ignored at k = 1). Formula above.
+// CmBN: the statistics of mini-batches 1..k of this batch into st.mean / st.variance: the k-th mini-batch's own
+// (batch_mean, batch_variance) folded into st.acc_mean / st.acc_variance, which hold those of mini-batches
+// 1..k-1 (ignored at k = 1). Formula above. The accumulators themselves are left as they are.
 void cmbn_accumulate(int k, int channels, BatchNormState& st);
 
 // In place on `data`: normalise (batch statistics and rolling update when train, rolling statistics
 // otherwise), then multiply by `scales`. cmbn_index: 0 for plain BN, k >= 1 for CmBN on the k-th mini-batch
-// of the batch.
+// of the batch. update_statistics = false (ForwardArgs::update_statistics: SAT's adversarial pass) normalises
+// exactly as in training but leaves the rolling statistics and the CmBN accumulators untouched, so that the
+// pass changes nothing a later pass sees.
 void batchnorm_forward(float* data, ChannelShape s, bool train, const float* scales, float* rolling_mean,
-                       float* rolling_variance, float rolling_momentum, BatchNormState& st, int cmbn_index = 0);
+                       float* rolling_variance, float rolling_momentum, BatchNormState& st, int cmbn_index = 0,
+                       bool update_statistics = true);
 
 // In place on `delta` (the delta of the scaled output): accumulates scale_grads and turns delta into the
 // delta of the input, for the mode of the last batchnorm_forward.

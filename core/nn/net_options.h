@@ -38,7 +38,7 @@ struct NetOptions {
   float angle = 0, saturation = 1, exposure = 1, hue = 0;
   int resize_step = 32;              // random training shapes are multiples of this
   int dynamic_minibatch = 0;
-  float adversarial_lr = 0;
+  float adversarial_lr = 0;          // SAT: the self-adversarial step (core/train/self_adversarial.h)
   float loss_scale = 1;
   int track = 0, time_steps = 1, augment_speed = 2, inputs = 0;
   int gaussian_noise = 0, mosaic_bound = 0, contrastive = 0;

@@ -125,7 +125,7 @@ Tensor Network::delta(size_t i) {
   return deltas_[i].view(s);
 }
 
-std::vector<Tensor> Network::views_of(const Layer& l, const float* input, bool deltas) {
+std::vector<Tensor> Network::views_of(const Layer& l, const float* input, bool deltas, float* input_delta) {
   std::vector<Tensor> v;
   for (int i : l.inputs) {
     if (i >= 0) {
@@ -133,8 +133,8 @@ std::vector<Tensor> Network::views_of(const Layer& l, const float* input, bool d
     } else {
       Shape s = input_;
       s.n = batch_;
-      // The network input has no delta; its data view is read-only in practice.
-      v.push_back(Tensor{deltas ? nullptr : const_cast<float*>(input), s, Device::cpu});
+      // The network input has a delta only when backward() is given one; its data view is read-only in practice.
+      v.push_back(Tensor{deltas ? input_delta : const_cast<float*>(input), s, Device::cpu});
     }
   }
   return v;
@@ -147,20 +147,20 @@ void Network::forward(const float* input, bool train, Rng* rng, int iteration,
     for (auto& d : deltas_) d.fill(0.f);
   for (size_t i = 0; i < layers_.size(); ++i) {
     ForwardArgs a{views_of(*layers_[i], input, false), output(i), train, rng, iteration, net_.max_batches,
-                  delta(i), truths, rolling_momentum, subdivision};
+                  delta(i), truths, rolling_momentum, subdivision, !statistics_frozen_};
     double t0 = profiling_ ? now_seconds() : 0;
     layers_[i]->forward(a);
     if (profiling_) forward_seconds_[i] += now_seconds() - t0;
   }
 }
 
-void Network::backward(const float* input) {
+void Network::backward(const float* input, float* input_delta) {
   for (size_t k = layers_.size(); k-- > 0;) {
     Layer& l = *layers_[k];
     if (l.stopbackward) break;  // darknet's backward_network stops here: this and lower layers stay frozen
     BackwardArgs a;
     a.in = views_of(l, input, false);
-    a.in_delta = views_of(l, input, true);
+    a.in_delta = views_of(l, input, true, input_delta);
     a.out = output(k);
     a.out_delta = delta(k);
     double t0 = profiling_ ? now_seconds() : 0;

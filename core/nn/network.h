@@ -57,7 +57,13 @@ class Network {
                const std::vector<std::vector<TruthBox>>* truths = nullptr, float rolling_momentum = 0.01f,
                int subdivision = 0);
   // Back-propagates from the deltas the last layers hold, down to the first layer or a stopbackward.
-  void backward(const float* input);
+  // input_delta (mini_batch x C x H x W, or nullptr): receives += the delta of the network input, darknet's
+  // state.delta of layer 0 (SAT's adversarial step); the caller zeroes it.
+  void backward(const float* input, float* input_delta = nullptr);
+
+  // While frozen, training-mode forward passes leave batch norm's rolling statistics and CmBN accumulators as
+  // they are (ForwardArgs::update_statistics = false): SAT's adversarial pass.
+  void freeze_statistics(bool frozen) { statistics_frozen_ = frozen; }
 
   Tensor output(size_t i);
   Tensor delta(size_t i);
@@ -72,7 +78,7 @@ class Network {
   const std::vector<double>& backward_seconds() const { return backward_seconds_; }
 
  private:
-  std::vector<Tensor> views_of(const Layer& l, const float* input, bool deltas);
+  std::vector<Tensor> views_of(const Layer& l, const float* input, bool deltas, float* input_delta = nullptr);
   void check_memory(const Cfg& cfg) const;
 
   NetOptions net_;
@@ -83,6 +89,7 @@ class Network {
   Buffer params_, grads_;
   std::vector<ParamSlot> slots_;
   bool profiling_ = false;
+  bool statistics_frozen_ = false;
   std::vector<double> forward_seconds_, backward_seconds_;
 };
 

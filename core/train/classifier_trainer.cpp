@@ -7,6 +7,7 @@
 #include "core/data/classify.h"
 #include "core/nn/classifier_loss.h"
 #include "core/train/evaluate_classifier.h"
+#include "core/train/self_adversarial.h"
 #include "core/train/train_loop.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -100,16 +101,27 @@ int train_classifier(const TrainConfig& c) {
     const double t0 = monotonic_seconds();
     double loss_sum = 0;
     int images = 0;
+    int sat_batches = 0;
     for (int sub = 0; sub < base.subdivisions; ++sub) {
-      const ClassBatch b = load_classifier_batch(train, train_classes, classes, aug, base.mini_batch, base.width,
-                                                 base.height, data_rng);
+      ClassBatch b = load_classifier_batch(train, train_classes, classes, aug, base.mini_batch, base.width,
+                                           base.height, data_rng);
+      if (self_adversarial_due(base, st.iteration, rng)) {  // SAT: the image changed to show no class
+        const std::vector<float> no_class(b.targets.size(), 0.f);
+        self_adversarial_pass(*net, b.x.data(), self_adversarial_step(base, st.iteration), [&](const float* x) {
+          net->forward(x, /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub);
+          classifier_loss_deltas(*net, head, no_class.data(), b.n);
+        });
+        ++sat_batches;
+      }
       net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub);  // sub: CmBN
       loss_sum += classifier_loss_deltas(*net, head, b.targets.data(), b.n);
       net->backward(b.x.data());
       images += b.n;
     }
     const IterationSums sums{loss_sum, images, t0, base.width, base.height, base.mini_batch};
-    if (!finish_iteration(*net, st, avg_loss, clock, sums)) return kExitDiverged;
+    nlohmann::json extra = nlohmann::json::object();
+    if (base.adversarial_lr != 0) extra["sat"] = sat_batches;
+    if (!finish_iteration(*net, st, avg_loss, clock, sums, extra)) return kExitDiverged;
     periodic_work(c, st.iteration, max_batches, checkpoint,
                   [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }

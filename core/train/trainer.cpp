@@ -7,6 +7,7 @@
 #include "core/data/loader.h"
 #include "core/train/evaluate.h"
 #include "core/train/random_shape.h"
+#include "core/train/self_adversarial.h"
 #include "core/train/train_loop.h"
 #include "core/train/yolo_heads.h"
 #include "core/util/error.h"
@@ -103,8 +104,16 @@ int train_detector(const TrainConfig& c) {
     int images = 0;
     std::vector<YoloHead> now_heads = yolo_heads(*net);
     std::vector<YoloLossReport> terms(now_heads.size());  // per head, summed over the mini-batches
+    int sat_batches = 0;
     for (int sub = 0; sub < base.subdivisions; ++sub) {
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
+      if (self_adversarial_due(base, st.iteration, rng)) {  // SAT: the image changed to show no objects
+        const std::vector<std::vector<TruthBox>> no_objects(b.truths.size());
+        self_adversarial_pass(*net, b.x.data(), self_adversarial_step(base, st.iteration), [&](const float* x) {
+          net->forward(x, /*train=*/true, &rng, int(st.iteration), &no_objects, 0.01f, sub);
+        });
+        ++sat_batches;
+      }
       net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths, 0.01f, sub);
       for (size_t k = 0; k < now_heads.size(); ++k) {
         const YoloLossReport& r = now_heads[k].yolo->last_loss;
@@ -128,7 +137,9 @@ int train_detector(const TrainConfig& c) {
                                             ? terms[k].iou_sum / (terms[k].count - terms[k].undefined_iou)
                                             : 0.0}});
     const IterationSums sums{loss_sum, images, t0, shape.w, shape.h, shape.mini_batch};
-    if (!finish_iteration(*net, st, avg_loss, clock, sums, {{"heads", head_terms}})) return kExitDiverged;
+    nlohmann::json extra = {{"heads", head_terms}};
+    if (base.adversarial_lr != 0) extra["sat"] = sat_batches;
+    if (!finish_iteration(*net, st, avg_loss, clock, sums, extra)) return kExitDiverged;
     periodic_work(c, st.iteration, max_batches, checkpoint,
                   [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <functional>
 #include <numeric>
 
@@ -295,6 +297,100 @@ TEST(CpuLayers, DropBlockDropsSquareBlocksAndRescales) {
   EXPECT_EQ(zeros % 4, 0u);  // whole 2x2 blocks, at most one per channel
   EXPECT_LE(zeros, 16u);
   EXPECT_NEAR(kept, 1.f / (1.f - float(zeros) / 144.f), 1e-5);
+}
+
+// darknet's ramp (forward_dropout_layer_gpu, dropblock branch): r = min(1, iteration / (0.85 max_batches)) scales
+// both the probability and the block size. Over 1024 channels of 16x16 ones, each channel drops at most one
+// s x s block (s = int(8 r)), with probability P = 1 - (1 - p r / s²)^256; so the probability the layer used is
+// recovered from the share of channels that dropped a block: p r = s² (1 - (1 - P)^(1/256)).
+TEST(CpuLayers, DropBlockRampsProbabilityAndBlockSizeOverTheTraining) {
+  const int c = 128, side = 16, batch = 8, max_batches = 1000;
+  const float p = 0.2f;
+  LayerHarness h = LayerHarness::build("[dropout]\nprobability=0.2\ndropblock=1\ndropblock_size_abs=8\n",
+                                       img(c, side, side), {img(c, side, side)}, batch);
+  std::fill(h.in[0].data(), h.in[0].data() + h.in[0].size(), 1.f);
+  struct Seen {
+    int block = 0;         // side of the dropped squares (0: none dropped)
+    double channels = 0;   // share of the channels that dropped a block
+    double dropped = 0;    // share of the elements dropped
+    double prob = 0;       // the probability recovered from `channels`
+  };
+  auto run = [&](int iteration) {
+    Shape os = h.layer->out_shape;
+    os.n = batch;
+    Rng rng(17);
+    ForwardArgs a;
+    a.in = h.input_views();
+    a.out = h.out.view(os);
+    a.train = true;
+    a.rng = &rng;
+    a.iteration = iteration;
+    a.max_batches = max_batches;
+    h.layer->forward(a);
+    Seen s;
+    const size_t hw = size_t(side) * side, outputs = size_t(c) * hw;
+    size_t blocks = 0, zeros_all = 0;
+    for (int b = 0; b < batch; ++b) {
+      size_t zeros_image = 0;
+      for (int k = 0; k < c; ++k) {
+        const float* m = h.out.data() + size_t(b) * outputs + size_t(k) * hw;
+        int x0 = side, x1 = -1, y0 = side, y1 = -1;
+        size_t zeros = 0;
+        for (int y = 0; y < side; ++y)
+          for (int x = 0; x < side; ++x)
+            if (m[y * side + x] == 0.f) ++zeros, x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y),
+                                        y1 = std::max(y1, y);
+        if (!zeros) continue;
+        const int w = x1 - x0 + 1;
+        EXPECT_EQ(w, y1 - y0 + 1) << "iteration " << iteration;  // a square ...
+        EXPECT_EQ(zeros, size_t(w) * w) << "iteration " << iteration;  // ... and all of it
+        if (s.block) {
+          EXPECT_EQ(w, s.block) << "iteration " << iteration;
+        }
+        s.block = w;
+        ++blocks;
+        zeros_image += zeros;
+      }
+      // The kept elements are rescaled by 1 / (1 - dropped share of the image).
+      const float scale = 1.f / (1.f - float(zeros_image) / float(outputs));
+      size_t wrong = 0;
+      for (size_t i = 0; i < outputs; ++i) {
+        const float v = h.out[size_t(b) * outputs + i];
+        wrong += v != 0.f && v != scale;
+      }
+      EXPECT_EQ(wrong, 0u) << "iteration " << iteration << ", image " << b;
+      zeros_all += zeros_image;
+    }
+    s.channels = double(blocks) / (batch * c);
+    s.dropped = double(zeros_all) / double(h.out.size());
+    if (s.block) s.prob = double(s.block) * s.block * (1 - std::pow(1 - s.channels, 1.0 / double(hw)));
+    return s;
+  };
+  // The share of channels that drop a block for probability q and block side s, and its binomial spread.
+  auto expected_channels = [&](double q, int s) { return 1 - std::pow(1 - q / (s * s), double(side * side)); };
+  auto spread = [&](double share) { return std::sqrt(share * (1 - share) / (batch * c)); };
+
+  const Seen start = run(0);  // r = 0: nothing dropped, the output is the input
+  EXPECT_EQ(start.block, 0);
+  EXPECT_EQ(0, std::memcmp(h.out.data(), h.in[0].data(), h.out.size() * sizeof(float)));
+
+  const Seen half = run(425);  // r = 425 / 850 = 0.5: probability 0.1, blocks of 4
+  EXPECT_EQ(half.block, 4);
+  const double half_share = expected_channels(p * 0.5, 4);
+  EXPECT_NEAR(half.channels, half_share, 4 * spread(half_share));
+  EXPECT_NEAR(half.prob, p * 0.5, 0.2 * p * 0.5);
+
+  for (int iteration : {850, 1000}) {  // r = 1 from 0.85 max_batches on: probability 0.2, blocks of 8
+    const Seen full = run(iteration);
+    EXPECT_EQ(full.block, 8) << iteration;
+    const double full_share = expected_channels(p, 8);
+    EXPECT_NEAR(full.channels, full_share, 4 * spread(full_share)) << iteration;
+    EXPECT_NEAR(full.prob, p, 0.2 * p) << iteration;
+    EXPECT_GT(full.dropped, 1.5 * half.dropped) << iteration;
+    std::printf("[ DropBlock] it 0: nothing; it 425: block %d, p %.4f, dropped %.4f; it %d: block %d, p %.4f, "
+                "dropped %.4f\n",
+                half.block, half.prob, half.dropped, iteration, full.block, full.prob, full.dropped);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- errors

@@ -9,21 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/read_file.h"
 #include "tests/support/run_command.h"
 
+using ds::test::read_file;
 using ds::test::run_command;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kSweep = DS_SWEEP_EXE;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // A synthetic data set in a temporary folder and `sweep train` runs on it.
 class E2eTrain : public ::testing::Test {
@@ -48,6 +43,7 @@ class E2eTrain : public ::testing::Test {
     const std::string every = " --eval-every " + std::to_string(k) + " --checkpoint-every " + std::to_string(k) + " ";
     auto r = train(cfg, "a", 2 * k, every + extra);
     EXPECT_EQ(r.exit_code, 0) << r.output;
+    first_output_ = r.output;
     EXPECT_NE(r.output.find("\"event\":\"eval\""), std::string::npos) << r.output;
     EXPECT_TRUE(fs::exists(dir_ / "a/final.weights"));
     fs::create_directories(dir_ / "b");
@@ -56,10 +52,11 @@ class E2eTrain : public ::testing::Test {
     EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
     EXPECT_NE(resumed.output.find("\"event\":\"resume\",\"iteration\":" + std::to_string(k)), std::string::npos)
         << resumed.output;
-    EXPECT_EQ(slurp(dir_ / "a/final.weights"), slurp(dir_ / "b/final.weights"));
-    return nlohmann::json::parse(slurp(dir_ / "a/metrics.json"));
+    EXPECT_EQ(read_file(dir_ / "a/final.weights"), read_file(dir_ / "b/final.weights"));
+    return nlohmann::json::parse(read_file(dir_ / "a/metrics.json"));
   }
   fs::path dir_;
+  std::string first_output_;  // of train_and_resume's uninterrupted run
 };
 
 const std::string kClassifierArgs = "--precise-bn 2 net.batch=8 net.mixup=1 net.label_smooth_eps=0.1";
@@ -81,6 +78,21 @@ TEST_F(E2eTrain, DetectorTrainsWritesApAndResumes) {
   const nlohmann::json m = train_and_resume("smoke-csp-spp-pan.cfg", 2, "net.batch=4 --precise-bn 1");
   EXPECT_TRUE(m.contains("AP") && m.contains("AP50")) << m.dump();
   EXPECT_EQ(m["iterations"], 4);
+}
+
+// SAT (net.adversarial_lr) from iteration 1: its coin flips come from the checkpointed Rng, so the resumed run
+// makes the same adversarial images; the "iter" events say on how many mini-batches it ran (some must be after
+// the checkpoint, in the part the resumed run repeats).
+TEST_F(E2eTrain, DetectorWithSelfAdversarialTrainingResumes) {
+  make_data("--train 16 --val 4 --size 128 --classes 4");
+  train_and_resume("smoke-csp-spp-pan.cfg", 2, "net.batch=4 net.subdivisions=2 net.burn_in=0 net.adversarial_lr=0.5 --precise-bn 1");
+  int sat = 0;
+  std::istringstream lines(first_output_);
+  for (std::string line; std::getline(lines, line);) {
+    const auto e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("event", "") == "iter" && e.at("iteration").get<int>() > 2) sat += e.at("sat").get<int>();
+  }
+  EXPECT_GT(sat, 0) << first_output_;
 }
 
 TEST_F(E2eTrain, BadClassifierLabelsExitTwoNamingTheFile) {

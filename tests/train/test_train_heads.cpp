@@ -11,59 +11,15 @@
 
 #include "core/data/synth.h"
 #include "core/train/trainer.h"
+#include "tests/support/read_file.h"
+#include "tests/support/tiny_detector.h"
 
 using namespace ds;
+using ds::test::read_file;
 
 namespace {
 
-const char* kCfg = R"([net]
-batch=4
-subdivisions=2
-width=64
-height=64
-channels=3
-momentum=0.9
-decay=0.0005
-learning_rate=0.001
-burn_in=2
-max_batches=6
-policy=constant
-
-[convolutional]
-batch_normalize=2
-filters=8
-size=3
-stride=2
-pad=1
-activation=leaky
-
-[convolutional]
-batch_normalize=2
-filters=16
-size=3
-stride=2
-pad=1
-activation=leaky
-
-[convolutional]
-filters=39
-size=1
-activation=linear
-
-[Gaussian_yolo]
-mask=0,1,2
-anchors=8,8, 16,16, 32,32
-classes=4
-num=3
-max_delta=5
-)";
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+const std::string kCfg = ds::test::tiny_cmbn_detector_cfg(39, "[Gaussian_yolo]\nmax_delta=5");
 
 }  // namespace
 
@@ -86,7 +42,7 @@ TEST(TrainHeads, CmbnAndGaussianYoloTrainEndToEnd) {
   c.loader_threads = 1;
   c.out_dir = (dir / "run").string();
   ASSERT_EQ(train_detector(c), 0);
-  const auto metrics = nlohmann::json::parse(read(dir / "run/metrics.json"));
+  const auto metrics = nlohmann::json::parse(read_file(dir / "run/metrics.json"));
   EXPECT_EQ(metrics["iterations"], 6);
   EXPECT_TRUE(std::isfinite(metrics["final_avg_loss"].get<double>())) << metrics.dump();
   EXPECT_TRUE(metrics.contains("AP")) << metrics.dump();
