@@ -2,6 +2,7 @@
 // done, longest estimated first) to the slots of a ChildHost until every run is done, failed or
 // cancelled. Locally the slots are children of this process; under mpirun they are the worker ranks'.
 #pragma once
+#include <map>
 #include <string>
 
 #include "scheduler/child_host.h"
@@ -10,6 +11,7 @@ namespace ds {
 
 struct SweepOptions {
   std::string spec_path;
+  std::map<std::string, std::string> params;  // --param NAME=VALUE: the spec's "params" replaced
   std::string db_path = "darksweep.db";
   std::string runs_dir;        // default: DB_PATH without ".db" + "-runs"
   int slots = 1;               // locally: slots in all; under MPI: slots per worker rank

@@ -107,10 +107,49 @@ std::vector<std::string> stage_names(const Spec& spec) {
   return out;
 }
 
+// `text` with every ${NAME} replaced by the spec's parameter NAME (docs/spec.md, "params"); `path` is
+// the JSON path of the string, for the error an unknown or unterminated ${...} is.
+std::string substitute_params(const std::string& text, const std::string& path, const Spec& spec) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t open = text.find("${", i);
+    if (open == std::string::npos) return out + text.substr(i);
+    size_t close = text.find('}', open);
+    if (close == std::string::npos) spec.fail(path, "'${' without a closing '}' in '" + text + "'");
+    std::string name = text.substr(open + 2, close - open - 2);
+    auto it = spec.params.find(name);
+    if (it == spec.params.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, v] : spec.params) names.push_back(n);
+      spec.fail(path, "unknown parameter '${" + name + "}'; known (top-level \"params\"): " + join(names));
+    }
+    out += text.substr(i, open - i) + it->second;
+    i = close + 1;
+  }
+  return out;
+}
+
+// The top-level "params" object of string defaults, then the caller's NAME=VALUE replacements.
+void read_params(const Reader& r, const json& j, const std::map<std::string, std::string>& given, Spec& spec) {
+  if (j.contains("params")) {
+    if (!j["params"].is_object()) spec.fail("params", "expected an object of NAME: \"default\", got " + type_name(j["params"]));
+    for (const auto& [name, value] : j["params"].items()) spec.params[name] = r.string(value, json_child("params", name));
+  }
+  for (const auto& [name, value] : given) {
+    if (!spec.params.count(name)) {
+      std::vector<std::string> names;
+      for (const auto& [n, v] : spec.params) names.push_back(n);
+      spec.fail("params", "--param " + name + "=" + value + ": the spec has no parameter '" + name + "'; known: " + join(names));
+    }
+    spec.params[name] = value;
+  }
+}
+
 // The keys a top-level or stage `base` shares (cfg, overrides, data, schedule), read over `b`.
+// ${NAME} parameters are substituted in the cfg path and in the data object's strings.
 void read_run_base(const Reader& r, const json& j, const std::string& path, const Spec& spec, RunBase& b) {
   if (j.contains("cfg")) {
-    b.cfg_path = r.string(j["cfg"], path + ".cfg");
+    b.cfg_path = substitute_params(r.string(j["cfg"], path + ".cfg"), path + ".cfg", spec);
     b.where = path;
     std::string full = b.cfg_path.starts_with("/") ? b.cfg_path : spec.dir + "/" + b.cfg_path;
     std::ifstream in(full, std::ios::binary);
@@ -120,7 +159,12 @@ void read_run_base(const Reader& r, const json& j, const std::string& path, cons
     b.cfg_text = ss.str();
   }
   if (j.contains("overrides")) b.overrides = r.overrides(j["overrides"], path + ".overrides");
-  if (j.contains("data")) b.data.update(r.scalars(j["data"], path + ".data"));
+  if (j.contains("data")) {
+    json data = r.scalars(j["data"], path + ".data");
+    for (auto& [key, value] : data.items())
+      if (value.is_string()) value = substitute_params(value.get<std::string>(), json_child(path + ".data", key), spec);
+    b.data.update(data);
+  }
   if (j.contains("schedule")) b.schedule.update(r.scalars(j["schedule"], path + ".schedule"));
 }
 
@@ -362,9 +406,11 @@ const SpecStage& Spec::stage(const std::string& name) const {
   throw std::logic_error("no stage " + name);
 }
 
-Spec load_spec(const std::string& path) { return parse_spec(read_file(path, "sweep spec"), path); }
+Spec load_spec(const std::string& path, const std::map<std::string, std::string>& params) {
+  return parse_spec(read_file(path, "sweep spec"), path, params);
+}
 
-Spec parse_spec(const std::string& text, const std::string& path) {
+Spec parse_spec(const std::string& text, const std::string& path, const std::map<std::string, std::string>& params) {
   Spec spec;
   spec.path = path;
   spec.raw_text = text;
@@ -384,11 +430,12 @@ Spec parse_spec(const std::string& text, const std::string& path) {
   if (!spec.positions.duplicate_key_path.empty())
     spec.fail(spec.positions.duplicate_key_path, "duplicate key (JSON objects keep only one of them)");
   Reader r(spec);
-  r.object(j, "", {"name", "description", "base", "switches", "rows", "grids", "seeds", "repeats", "stages"});
+  r.object(j, "", {"name", "description", "params", "base", "switches", "rows", "grids", "seeds", "repeats", "stages"});
   if (!j.contains("name")) spec.fail("", "missing key 'name'");
   spec.name = r.string(j["name"], "name");
   if (spec.name.empty()) spec.fail("name", "must not be empty");
   if (j.contains("description")) spec.description = r.string(j["description"], "description");
+  read_params(r, j, params, spec);
   if (!j.contains("base")) spec.fail("", "missing key 'base'");
   read_base(r, j["base"], spec);
   if (j.contains("switches")) {

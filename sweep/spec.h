@@ -73,6 +73,7 @@ struct Spec {
   std::string raw_text;  // the file's bytes (stored with the sweep)
   std::string name;
   std::string description;
+  std::map<std::string, std::string> params;  // "params" defaults, replaced by load_spec's `params`
 
   RunBase base;  // the top-level base (each stage's own, resolved, is in stages[i].base)
   nlohmann::json test_hooks = nlohmann::json::object();
@@ -98,8 +99,10 @@ struct Spec {
 // small enough that a typo (a 100k-row file, a grid of 20 axes) is refused before anything is allocated.
 inline constexpr size_t kMaxSpecRuns = 10000;
 
-Spec load_spec(const std::string& path);
+// `params` (NAME -> VALUE, `sweep run --param`) replace the spec's "params" defaults before ${NAME} is
+// substituted; a name the spec does not declare is an InputError.
+Spec load_spec(const std::string& path, const std::map<std::string, std::string>& params = {});
 // `path` names the text in messages and anchors relative paths.
-Spec parse_spec(const std::string& text, const std::string& path);
+Spec parse_spec(const std::string& text, const std::string& path, const std::map<std::string, std::string>& params = {});
 
 }  // namespace ds

@@ -31,7 +31,13 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv, con
       throw InputError("sweep " + command_ + ": unknown option --" + name + "; valid:" + valid);
     }
     values_[name] = flags.count(name) ? "1" : value;
+    all_values_[name].push_back(values_[name]);
   }
+}
+
+std::vector<std::string> Args::get_all(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool Args::has(const std::string& name) const { return values_.count(name) > 0; }

@@ -20,11 +20,13 @@ class Args {
   int get_int(const std::string& name, int fallback) const;
   double get_double(const std::string& name, double fallback) const;
   std::vector<int> get_int_list(const std::string& name) const;  // "5,30,37"
+  std::vector<std::string> get_all(const std::string& name) const;  // every value of a repeated option
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::string command_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> values_;  // the last value of each option
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positional_;
 };
 

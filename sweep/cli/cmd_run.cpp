@@ -11,7 +11,7 @@ namespace ds {
 int cmd_run(const Argv& argv) {
   Args args("run", argv,
             {"slots", "device", "db", "retries", "trainer", "timeout", "heartbeat", "backoff", "kill-grace",
-             "progress-every", "runs-dir", "gpu-map", "gpus-per-node"},
+             "progress-every", "runs-dir", "gpu-map", "gpus-per-node", "param"},
             {"force", "coordinator-only"});
   if (args.positional().size() != 1)
     throw InputError("sweep run: expected exactly one spec file (sweep run SPEC.json [--slots N] ...)");
@@ -32,6 +32,11 @@ int cmd_run(const Argv& argv) {
   o.backoff_s = args.get_double("backoff", 5);
   o.kill_grace_s = args.get_double("kill-grace", 30);
   o.progress_every_s = args.get_double("progress-every", 5);
+  for (const std::string& p : args.get_all("param")) {  // NAME=VALUE, checked against the spec's "params"
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("sweep run: --param expects NAME=VALUE, got '" + p + "'");
+    o.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
   if (o.slots < 1 || o.slots > 1024) throw InputError("sweep run: --slots must be between 1 and 1024");
   if (!o.device.empty() && o.device != "cpu" && o.device != "cuda")
     throw InputError("sweep run: --device must be cpu or cuda, got '" + o.device + "'");

@@ -112,3 +112,26 @@ TEST(E2eBadInputs, NothingInASpecIsExecutedByAShell) {
 
 }  // namespace
 }  // namespace ds
+
+namespace ds {
+namespace {
+
+// `sweep run --param` must name a parameter the spec declares; the error names the spec's "params".
+TEST(E2eBadInputs, AnUnknownParamIsAnInputErrorNamingTheSpecsParams) {
+  test::ScratchDir dir;
+  std::string cfg = std::string(DS_SOURCE_DIR) + "/tests/sweep/specs/tiny.cfg";
+  test::write_text(dir / "p.json", "{\"name\": \"p\", \"params\": {\"COCO\": \"/c\"},\n \"base\": {\"cfg\": \"" + cfg +
+                                       "\", \"data\": {\"train\": \"${COCO}/t.txt\"}}, \"rows\": [{}]}");
+  auto r = test::run_command(std::string("'") + DS_SWEEP_EXE + "' run '" + dir / "p.json" + "' --db '" + dir / "d.db" +
+                             "' --param COCO=/x --param IMAGENET=/y");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("p.json:1:25: params: --param IMAGENET=/y: the spec has no parameter 'IMAGENET'; known: COCO"),
+            std::string::npos) << r.output;
+  r = test::run_command(std::string("'") + DS_SWEEP_EXE + "' run '" + dir / "p.json" + "' --db '" + dir / "d.db" + "' --param COCO");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--param expects NAME=VALUE"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "d.db"));
+}
+
+}  // namespace
+}  // namespace ds
