@@ -14,7 +14,14 @@
 
 namespace ds {
 
+namespace {
+bool g_reporting = true;
+}  // namespace
+
+void set_reporting(bool on) { g_reporting = on; }
+
 void emit(const nlohmann::json& event) {
+  if (!g_reporting) return;
   std::printf("%s\n", event.dump().c_str());
   std::fflush(stdout);
 }
@@ -114,7 +121,8 @@ bool finish_iteration(Network& net, TrainState& st, double& avg_loss, const Loop
                           {"mini_batch", s.mini_batch}};
   event.update(extra);
   emit(event);
-  std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)st.iteration,
+  if (g_reporting)
+    std::fprintf(stderr, "[%lld/%d] loss %.3f avg %.3f lr %.6f %dx%d %.1f img/s ETA %s\n", (long long)st.iteration,
                max_batches, loss, avg_loss, lr, s.w, s.h, images_per_s, format_duration(eta).c_str());
   return true;
 }

@@ -18,6 +18,9 @@ namespace ds {
 
 // One progress event on stdout (docs/progress_protocol.md), flushed.
 void emit(const nlohmann::json& event);
+// Off: emit() and the progress line of finish_iteration print nothing (the processes of a data-parallel run
+// other than process 0, data_parallel.h).
+void set_reporting(bool on);
 double monotonic_seconds();
 
 // The run's cfg: its text, the run's overrides, then max_batches when the run sets it.

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/data/loader.h"
+#include "core/train/data_parallel.h"
 #include "core/train/evaluate.h"
 #include "core/train/random_shape.h"
 #include "core/train/self_adversarial.h"
@@ -37,7 +38,7 @@ AugmentOptions augment_options(const NetOptions& n, const YoloOptions* yolo) {
 
 }  // namespace
 
-int train_detector(const TrainConfig& c) {
+int train_detector(const TrainConfig& c, AllReduce* processes) {
   fs::create_directories(c.out_dir);
   const Cfg cfg = run_cfg(c);
 
@@ -55,6 +56,9 @@ int train_detector(const TrainConfig& c) {
   if (train.images.empty()) throw InputError(c.train_list + ": no training images");
   Loader loader(train, augment_options(base, &first_yolo), c.seed, c.loader_threads);
   Rng rng(c.seed);
+  DataParallel dp(processes);
+  const DataParallel::Share share = dp.share(base.subdivisions, c.cfg_path + ": [net] subdivisions");
+  if (!dp.leader()) set_reporting(false);
 
   // Start: a checkpoint in the run folder (resume), else the init weights, else darknet's initialisation.
   ShapeChoice shape{base.width, base.height, base.mini_batch};
@@ -91,7 +95,11 @@ int train_detector(const TrainConfig& c) {
   const float random = first_yolo.random;
   const LoopClock clock{monotonic_seconds(), st.iteration};
   while (st.iteration < max_batches) {
-    if (stop_if_preempted(st.iteration, checkpoint)) return kExitPreempted;
+    if (dp.any(g_stop_requested)) {  // every process stops at the same iteration; process 0 checkpoints
+      g_stop_requested = true;
+      stop_if_preempted(st.iteration, dp.leader() ? std::function<void()>(checkpoint) : [] {});
+      return kExitPreempted;
+    }
     if (random != 0 && st.iteration % 10 == 0) {
       ShapeChoice next = random_shape(base, random, int(st.iteration), c.seed);
       if (next.w != shape.w || next.h != shape.h || next.mini_batch != shape.mini_batch) {
@@ -105,7 +113,11 @@ int train_detector(const TrainConfig& c) {
     std::vector<YoloHead> now_heads = yolo_heads(*net);
     std::vector<YoloLossReport> terms(now_heads.size());  // per head, summed over the mini-batches
     int sat_batches = 0;
-    for (int sub = 0; sub < base.subdivisions; ++sub) {
+    // This process's mini-batches of the batch: the images the single process would load for them.
+    const uint64_t batch_start = loader.position();
+    if (dp.size() > 1) loader.seek(batch_start + uint64_t(share.first) * uint64_t(shape.mini_batch));
+    dp.begin_iteration(*net);
+    for (int sub = share.first; sub < share.first + share.count; ++sub) {
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
       if (self_adversarial_due(base, st.iteration, rng)) {  // SAT: the image changed to show no objects
         const std::vector<std::vector<TruthBox>> no_objects(b.truths.size());
@@ -128,6 +140,22 @@ int train_detector(const TrainConfig& c) {
       net->backward(b.x.data());
       images += b.n;
     }
+    std::vector<double> totals;  // summed over the processes with the gradients
+    if (dp.size() > 1) {
+      loader.seek(batch_start + uint64_t(base.subdivisions) * uint64_t(shape.mini_batch));
+      totals = {loss_sum, double(images), double(sat_batches)};
+      for (const YoloLossReport& t : terms)
+        totals.insert(totals.end(), {t.box, t.obj, t.cls, double(t.count), t.iou_sum, double(t.undefined_iou)});
+    }
+    dp.end_iteration(*net, totals);
+    if (dp.size() > 1) {
+      loss_sum = totals[0], images = int(totals[1]), sat_batches = int(totals[2]);
+      for (size_t k = 0; k < terms.size(); ++k) {
+        const double* v = &totals[3 + 6 * k];
+        terms[k].box = v[0], terms[k].obj = v[1], terms[k].cls = v[2], terms[k].count = int(v[3]);
+        terms[k].iou_sum = v[4], terms[k].undefined_iou = int(v[5]);
+      }
+    }
     nlohmann::json head_terms = nlohmann::json::array();
     for (size_t k = 0; k < terms.size(); ++k)
       head_terms.push_back({{"layer", now_heads[k].layer}, {"box", terms[k].box / images},
@@ -140,11 +168,12 @@ int train_detector(const TrainConfig& c) {
     nlohmann::json extra = {{"heads", head_terms}};
     if (base.adversarial_lr != 0) extra["sat"] = sat_batches;
     if (!finish_iteration(*net, st, avg_loss, clock, sums, extra)) return kExitDiverged;
-    periodic_work(c, st.iteration, max_batches, checkpoint,
-                  [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
+    if (dp.leader())
+      periodic_work(c, st.iteration, max_batches, checkpoint,
+                    [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }
 
-  finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
+  if (dp.leader()) finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
   return kExitOk;
 }
 

@@ -12,8 +12,11 @@ namespace ds {
 // Set by SIGTERM/SIGINT handlers: the trainer checkpoints and exits with kExitPreempted.
 extern std::atomic<bool> g_stop_requested;
 
+class AllReduce;
+
 // Runs the whole training; returns an ExitCode (0 done, 3 diverged, 4 preempted). Progress events go to
-// stdout as JSON lines (docs/progress_protocol.md), a human progress line to stderr.
-int train_detector(const TrainConfig& config);
+// stdout as JSON lines (docs/progress_protocol.md), a human progress line to stderr. With `processes` (one
+// of several processes of a data-parallel run, data_parallel.h) this process trains its share of each batch.
+int train_detector(const TrainConfig& config, AllReduce* processes = nullptr);
 
 }  // namespace ds

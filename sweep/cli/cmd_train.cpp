@@ -10,6 +10,7 @@
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
+#include "scheduler/mpi_all_reduce.h"
 #include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
 
@@ -48,13 +49,21 @@ TrainConfig config_from_flags(const Args& args) {
 int cmd_train(const Argv& argv) {
   Args args("train", argv,
             {"run", "out", "cfg", "train", "val", "max-batches", "eval-every", "checkpoint-every", "max-val-images",
-             "precise-bn", "seed", "threads", "weights", "partial"});
+             "precise-bn", "seed", "threads", "weights", "partial"},
+            {"data-parallel"});
   TrainConfig c = args.has("run") ? config_from_run_file(args.get("run", "")) : config_from_flags(args);
   c.out_dir = args.require("out");
   // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
-  return is_classifier_cfg(run_cfg(c)) ? train_classifier(c) : train_detector(c);
+  const bool classifier = is_classifier_cfg(run_cfg(c));
+  if (!args.has("data-parallel")) return classifier ? train_classifier(c) : train_detector(c);
+  // `mpirun -np K sweep train ... --data-parallel`: the K processes train one run (core/train/data_parallel.h).
+  // An explicit flag, not the MPI environment: the trainers that `mpirun ... sweep run` starts inherit it.
+  if (classifier) throw InputError(c.cfg_path + ": --data-parallel trains detectors only (for now)");
+  MpiSession session;
+  MpiAllReduce processes(session);
+  return train_detector(c, &processes);
 }
 
 }  // namespace ds

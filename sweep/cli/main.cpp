@@ -21,7 +21,7 @@ const std::map<std::string, Command>& commands() {
       {"cancel", {ds::cmd_cancel, "cancel [--db PATH] [--sweep NAME] [RUN...]: cancel pending runs"}},
       {"retry", {ds::cmd_retry, "retry RUN [--db PATH]: put a failed run back to pending"}},
       {"reproduce", {ds::cmd_reproduce, "reproduce RUN [--db PATH]: re-train a stored run and compare"}},
-      {"train", {ds::cmd_train, "train --run RUN.json --out DIR: train one resolved run"}},
+      {"train", {ds::cmd_train, "train --run RUN.json --out DIR [--data-parallel]: train one resolved run (under mpirun -np K with --data-parallel: K processes share each batch)"}},
       {"inspect", {ds::cmd_inspect, "inspect --cfg NET.cfg [--weights W] --input X.npy --layers 5,30 --out DIR"}},
       {"bench", {ds::cmd_bench, "bench --cfg NET.cfg [--size S] [--batch B] [--iters N]: throughput JSON"}},
       {"detect", {ds::cmd_detect, "detect --cfg NET.cfg --weights W --list IMAGES.txt --out RESULTS.json"}},
