@@ -83,7 +83,7 @@ TEST_F(MpiDataParallel, TwoProcessesFollowOneWithTheSameBatch) {
   std::printf("trained parameters: moved %.3g (relative to their norm), the two runs differ by %.3g of that\n",
               std::sqrt(moved / norm), std::sqrt(diff / moved));
   EXPECT_GT(std::sqrt(moved / norm), 1e-4);
-  EXPECT_LT(std::sqrt(diff / moved), 5e-3) << "relative to how far training moved them";  // measured 4e-4; a lost share: ~0.5
+  EXPECT_LT(std::sqrt(diff / moved), 5e-3) << "relative to how far training moved them";  // measured 4e-4; 0.63 without the all-reduce
 }
 
 TEST_F(MpiDataParallel, ProcessesThatDoNotDivideTheSubdivisionsAreAnInputError) {
