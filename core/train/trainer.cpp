@@ -21,9 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-AugmentOptions augment_options(const NetOptions& n, const YoloOptions* yolo) {
+}  // namespace
+
+AugmentOptions detector_augment_options(const NetOptions& n, const YoloOptions& first_yolo) {
   AugmentOptions a;
-  a.jitter = yolo ? yolo->jitter : 0.f;
+  a.jitter = first_yolo.jitter;
   a.hue = n.hue;
   a.saturation = n.saturation;
   a.exposure = n.exposure;
@@ -35,8 +37,6 @@ AugmentOptions augment_options(const NetOptions& n, const YoloOptions* yolo) {
   a.mosaic_bound = n.mosaic_bound;
   return a;
 }
-
-}  // namespace
 
 int train_detector(const TrainConfig& c, AllReduce* processes) {
   fs::create_directories(c.out_dir);
@@ -54,7 +54,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
   Dataset train = read_darknet_list(c.train_list, classes);
   Dataset val = c.val_list.empty() ? Dataset{} : read_darknet_list(c.val_list, classes);
   if (train.images.empty()) throw InputError(c.train_list + ": no training images");
-  Loader loader(train, augment_options(base, &first_yolo), c.seed, c.loader_threads);
+  Loader loader(train, detector_augment_options(base, first_yolo), c.seed, c.loader_threads);
   Rng rng(c.seed);
   DataParallel dp(processes);
   const DataParallel::Share share = dp.share(base.subdivisions, c.cfg_path + ": [net] subdivisions");
@@ -117,8 +117,11 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
     const uint64_t batch_start = loader.position();
     if (dp.size() > 1) loader.seek(batch_start + uint64_t(share.first) * uint64_t(shape.mini_batch));
     dp.begin_iteration(*net);
+    double data_wait = 0;  // seconds this iteration waited for the Loader
     for (int sub = share.first; sub < share.first + share.count; ++sub) {
+      const double wait_start = monotonic_seconds();
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
+      data_wait += monotonic_seconds() - wait_start;
       if (self_adversarial_due(base, st.iteration, rng)) {  // SAT: the image changed to show no objects
         const std::vector<std::vector<TruthBox>> no_objects(b.truths.size());
         self_adversarial_pass(*net, b.x.data(), self_adversarial_step(base, st.iteration), [&](const float* x) {
@@ -165,7 +168,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
                                             ? terms[k].iou_sum / (terms[k].count - terms[k].undefined_iou)
                                             : 0.0}});
     const IterationSums sums{loss_sum, images, t0, shape.w, shape.h, shape.mini_batch};
-    nlohmann::json extra = {{"heads", head_terms}};
+    nlohmann::json extra = {{"heads", head_terms}, {"data_wait", data_wait / (monotonic_seconds() - t0)}};
     if (base.adversarial_lr != 0) extra["sat"] = sat_batches;
     if (!finish_iteration(*net, st, avg_loss, clock, sums, extra)) return kExitDiverged;
     if (dp.leader())

@@ -5,6 +5,9 @@
 #include <atomic>
 #include <string>
 
+#include "core/data/loader.h"
+#include "core/layers/yolo.h"
+#include "core/nn/net_options.h"
 #include "core/train/train_config.h"
 
 namespace ds {
@@ -13,6 +16,10 @@ namespace ds {
 extern std::atomic<bool> g_stop_requested;
 
 class AllReduce;
+
+// The Loader's augmentation as darknet's detector reads it: [net] hue/saturation/exposure/flip/letter_box/
+// mosaic/mixup/blur/mosaic_bound and the first [yolo] layer's jitter.
+AugmentOptions detector_augment_options(const NetOptions& net, const YoloOptions& first_yolo);
 
 // Runs the whole training; returns an ExitCode (0 done, 3 diverged, 4 preempted). Progress events go to
 // stdout as JSON lines (docs/progress_protocol.md), a human progress line to stderr. With `processes` (one

@@ -9,6 +9,7 @@ using Argv = std::vector<std::string>;
 
 int cmd_inspect(const Argv& args);    // core: run a cfg forward, dump layer outputs (.npy)
 int cmd_bench(const Argv& args);      // core: forward+backward throughput as JSON
+int cmd_bench_data(const Argv& args); // core: the data pipeline's images/s as JSON
 int cmd_eval(const Argv& args);       // COCO evaluation of a results JSON against instances JSON
 int cmd_run(const Argv& args);        // run a sweep spec
 int cmd_status(const Argv& args);     // show a sweep's runs and attempts

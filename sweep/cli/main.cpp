@@ -24,6 +24,7 @@ const std::map<std::string, Command>& commands() {
       {"train", {ds::cmd_train, "train --run RUN.json --out DIR [--data-parallel]: train one resolved run (under mpirun -np K with --data-parallel: K processes share each batch)"}},
       {"inspect", {ds::cmd_inspect, "inspect --cfg NET.cfg [--weights W] --input X.npy --layers 5,30 --out DIR"}},
       {"bench", {ds::cmd_bench, "bench --cfg NET.cfg [--size S] [--batch B] [--iters N]: throughput JSON"}},
+      {"bench-data", {ds::cmd_bench_data, "bench-data --cfg NET.cfg --data LIST [--size S] [--batch B] [--threads T] [net.key=value ...]: data pipeline images/s JSON"}},
       {"detect", {ds::cmd_detect, "detect --cfg NET.cfg --weights W --list IMAGES.txt --out RESULTS.json"}},
       {"data", {ds::cmd_data, "data synth|preview ...: make a synthetic data set; preview augmented samples"}},
       {"anchors", {ds::cmd_anchors, "anchors --data LIST --num 9 --size 512: k-means anchors and their mean IoU"}},

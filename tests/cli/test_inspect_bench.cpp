@@ -126,3 +126,24 @@ TEST(E2eBench, PrintsThroughputJson) {
   EXPECT_GT(j["sgemm_1024_gflops"].get<double>(), 0);
   EXPECT_GT(j["peak_rss_mb"].get<double>(), 0);
 }
+
+// `sweep bench-data`: the Loader's augmented images per second on real synthetic images, with the cfg's
+// augmentation and overrides (mosaic here); a size that is not a multiple of 32 is bad input.
+TEST(E2eBench, DataPipelinePrintsImagesPerSecondJson) {
+  const std::string dir = temp_dir("bench_data");
+  auto synth = run_command(kSweep + " data synth --out " + dir + "/data --train 12 --val 1 --size 128 --threads 1");
+  ASSERT_EQ(synth.exit_code, 0) << synth.output;
+  const std::string base = kSweep + " bench-data --cfg " + std::string(DS_SOURCE_DIR) +
+                           "/experiments/cfg/smoke-csp-spp-pan.cfg --data " + dir + "/data/train.txt";
+  auto r = run_command(base + " --size 128 --batch 4 --batches 2 net.mosaic=1 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["size"], 128);
+  EXPECT_EQ(j["mosaic"], true);
+  EXPECT_EQ(j["images"], 12);
+  EXPECT_GT(j["images_per_s"].get<double>(), 0);
+  r = run_command(base + " --size 100");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("multiple of 32"), std::string::npos) << r.output;
+  std::filesystem::remove_all(dir);
+}

@@ -81,7 +81,7 @@ const std::vector<PaperCfg> kCfgs = {
     {"cspresnext50-panet-spp-rfb.cfg", 174, 81, {127, 150, 173}, "cspresnext50-classifier.cfg"},
     {"cspresnext50-panet-spp-sam.cfg", 144, 81, {117, 130, 143}, "cspresnext50-classifier.cfg"},
     {"cspresnext50-panet-spp-sam-gaussian.cfg", 144, 81, {117, 130, 143}, "cspresnext50-classifier.cfg"},
-    {"cspresnext50-panet-spp-asff-rfb.cfg", 194, 81, {149, 171, 193}, "cspresnext50-classifier.cfg"},
+    {"cspresnext50-panet-spp-asff-rfb.cfg", 236, 81, {163, 199, 235}, "cspresnext50-classifier.cfg"},
 };
 
 }  // namespace
@@ -182,7 +182,7 @@ TEST(PaperCfgs, EveryDetectorBackboneIsItsClassifiersFirstNLayers) {
 
 // Table 5: -rfb and -sam are the base detector with layers inserted (the base is a subsequence, the extra
 // layers only of the block's types); -sam-gaussian is -sam with [Gaussian_yolo] heads; -asff-rfb has the
-// base's layers up to N3, then three softmax-weighted [shortcut] fusions and the RFB blocks.
+// base's layers up to N3, then per head an ASFF fusion with per-pixel softmax weights and the RFB block.
 TEST(PaperCfgs, Table5VariantsDifferFromTheBaseOnlyInTheirBlocks) {
   const std::vector<std::string>& size = kSmall;
   Network base = paper_net("cspresnext50-panet-spp.cfg", size);
@@ -229,18 +229,19 @@ TEST(PaperCfgs, Table5VariantsDifferFromTheBaseOnlyInTheirBlocks) {
   const size_t n3 = 112;  // the base's N3 (its first head's path starts at 113)
   for (size_t i = 0; i <= n3; ++i) ASSERT_EQ(signature(asff, i), signature(base, i)) << "layer " << i;
   Cfg asff_cfg = paper_cfg("cspresnext50-panet-spp-asff-rfb.cfg");
-  int fusions = 0;
+  int weight_maps = 0;  // ASFF's per-pixel weights: a 3-filter 1x1 convolution with a softmax over its channels
   for (size_t i = 0; i < asff_cfg.num_layers(); ++i) {
     const CfgSection& s = asff_cfg.layer(i);
-    if (s.type == "shortcut" && s.has("weights_type")) {
-      ++fusions;
-      EXPECT_EQ(s.get_string("weights_normalization", ""), "softmax");
-      EXPECT_EQ(asff.layer(i).param_blocks().size(), 1u);
+    if (s.type == "convolutional" && s.get_string("activation", "") == "normalize_channels_softmax") {
+      ++weight_maps;
+      EXPECT_EQ(s.get_int("filters", 0), 3);
+      EXPECT_EQ(s.get_int("size", 0), 1);
     }
   }
-  EXPECT_EQ(fusions, 3);
+  EXPECT_EQ(weight_maps, 3);
+  EXPECT_EQ(layers_of_type(asff, "scale_channels").size(), 3u * 3);  // each level weighed by its map, per head
   // Beyond the base's shortcuts: the three fusions and the three RFB shortcuts.
   EXPECT_EQ(layers_of_type(asff, "shortcut").size(), layers_of_type(base, "shortcut").size() + 3 + 3);
-  // and six convolutions more than -rfb: those that resize the levels.
-  EXPECT_EQ(layers_of_type(asff, "convolutional").size() - layers_of_type(rfb, "convolutional").size(), 6u);
+  // Beyond -rfb's convolutions: per head, two that resize the levels, three that compress them and the weights.
+  EXPECT_EQ(layers_of_type(asff, "convolutional").size() - layers_of_type(rfb, "convolutional").size(), 3u * 6);
 }
