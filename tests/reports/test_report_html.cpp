@@ -7,15 +7,10 @@
 #include "reports/render.h"
 #include "reports/report_model.h"
 #include "report_fixture.h"
+#include "tests/support/count_text.h"
 
 namespace ds {
 namespace {
-
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 class ReportHtml : public ::testing::Test {
  protected:
@@ -42,21 +37,21 @@ TEST_F(ReportHtml, NeedsNothingBesideItself) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   for (const char* bad : {"http://", "https://", "<link", "<script", "<img", "<iframe", "url(", "@import", "src=", "href="})
     EXPECT_EQ(html.find(bad), std::string::npos) << bad;
-  EXPECT_EQ(count(html, "<html"), 1u);
-  EXPECT_EQ(count(html, "</html>"), 1u);
-  EXPECT_EQ(count(html, "<style>"), 1u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "<html"), 1u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "</html>"), 1u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "<style>"), 1u);
 }
 
 TEST_F(ReportHtml, DrawsBarsAndOneCurvePerRunThatRecordedALoss) {
   const std::string& html = *html_;
-  EXPECT_EQ(count(html, "<svg"), count(html, "</svg>"));
+  EXPECT_EQ(ds::test::count_occurrences(html, "<svg"), ds::test::count_occurrences(html, "</svg>"));
   // 16 done runs, 2 failed LS runs, 1 running CA run, 1 failed GIoU run; pending and cancelled ones have none.
-  EXPECT_EQ(count(html, "<polyline class=\"curve"), 20u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "<polyline class=\"curve"), 20u);
   // bars: one per done row in "ours", one per paper row in "paper", deltas for rows 1..16 of the paper
-  EXPECT_EQ(count(html, "class=\"ours\""), 9u);
-  EXPECT_EQ(count(html, "class=\"agree\""), 7u);
-  EXPECT_EQ(count(html, "class=\"disagree\""), 1u);
-  EXPECT_EQ(count(html, "class=\"paper\""), 17u + 16u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "class=\"ours\""), 9u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "class=\"agree\""), 7u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "class=\"disagree\""), 1u);
+  EXPECT_EQ(ds::test::count_occurrences(html, "class=\"paper\""), 17u + 16u);
 }
 
 TEST_F(ReportHtml, ShowsEveryRowWithItsState) {
@@ -64,7 +59,7 @@ TEST_F(ReportHtml, ShowsEveryRowWithItsState) {
   for (const char* state : {"2 failed (diverged: loss NaN at iteration 212)", "1 done, 1 pending",
                             "1 done, 1 running (it 1200/2000)", "2 pending", "1 failed (signal 9), 1 cancelled"})
     EXPECT_NE(html.find(state), std::string::npos) << state;
-  EXPECT_EQ(count(html, ">not in sweep</td>"), 5u);
+  EXPECT_EQ(ds::test::count_occurrences(html, ">not in sweep</td>"), 5u);
   std::regex row("<tr><td class=\"r\">[0-9]+</td>");
   EXPECT_EQ(std::distance(std::sregex_iterator(html.begin(), html.end(), row), std::sregex_iterator()), 17);
 }

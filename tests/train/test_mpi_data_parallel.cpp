@@ -14,6 +14,7 @@
 #include "core/nn/weights_io.h"
 #include "core/util/rng.h"
 #include "tests/support/run_command.h"
+#include "tests/support/count_text.h"
 
 using ds::test::run_command;
 namespace fs = std::filesystem;
@@ -22,12 +23,6 @@ namespace {
 
 const std::string kSweep = DS_SWEEP_EXE;
 const std::string kCfg = std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-csp-spp-pan.cfg";
-
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 class MpiDataParallel : public ::testing::Test {
  protected:
@@ -59,8 +54,9 @@ TEST_F(MpiDataParallel, TwoProcessesFollowOneWithTheSameBatch) {
   ASSERT_EQ(one.exit_code, 0) << one.output;
   auto two = train("mpirun --oversubscribe -np 2", "two", "--data-parallel");
   ASSERT_EQ(two.exit_code, 0) << two.output;
-  EXPECT_EQ(count(two.output, "\"event\":\"iter\""), 3u) << two.output;  // process 0 reports, process 1 does not
-  EXPECT_EQ(count(two.output, "\"event\":\"done\""), 1u) << two.output;
+  // Process 0 reports, process 1 does not.
+  EXPECT_EQ(ds::test::count_occurrences(two.output, "\"event\":\"iter\""), 3u) << two.output;
+  EXPECT_EQ(ds::test::count_occurrences(two.output, "\"event\":\"done\""), 1u) << two.output;
 
   const ds::Cfg cfg = ds::parse_cfg_file(kCfg);
   ds::Network a(cfg), b(cfg), start(cfg);
