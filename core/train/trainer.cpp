@@ -122,14 +122,15 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
       const double wait_start = monotonic_seconds();
       Batch b = loader.next(shape.mini_batch, shape.w, shape.h);
       data_wait += monotonic_seconds() - wait_start;
+      const int cmbn_index = sub - share.first;  // CmBN pools this process's mini-batches of the batch
       if (self_adversarial_due(base, st.iteration, rng)) {  // SAT: the image changed to show no objects
         const std::vector<std::vector<TruthBox>> no_objects(b.truths.size());
         self_adversarial_pass(*net, b.x.data(), self_adversarial_step(base, st.iteration), [&](const float* x) {
-          net->forward(x, /*train=*/true, &rng, int(st.iteration), &no_objects, 0.01f, sub);
+          net->forward(x, /*train=*/true, &rng, int(st.iteration), &no_objects, 0.01f, cmbn_index);
         });
         ++sat_batches;
       }
-      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths, 0.01f, sub);
+      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), &b.truths, 0.01f, cmbn_index);
       for (size_t k = 0; k < now_heads.size(); ++k) {
         const YoloLossReport& r = now_heads[k].yolo->last_loss;
         terms[k].box += r.box;
