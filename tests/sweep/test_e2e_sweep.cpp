@@ -51,7 +51,7 @@ struct BadSpec {
 TEST(E2eBadSpecs, ExitTwoNameThePathAndLeaveTheDatabaseUntouched) {
   const BadSpec cases[] = {
       {"unknown_switch", ":7:24: rows[1].switches[1]: unknown switch 'XX'; known: M, S"},
-      {"unknown_key", ":4:10: row: unknown key 'row'; known: name, description, base"},
+      {"unknown_key", ":4:10: row: unknown key 'row'; known: name, description, params, base"},
       {"wrong_type", ":4:12: seeds: expected a non-empty array of integers"},
       {"unknown_stage", ":5:22: rows[0].stage: unknown stage 'detectr'; known: pretrain, detector"},
       {"dangling_init_from", "rows[1].init_from.row: row 7 does not exist (the spec has 2 rows)"},
