@@ -8,19 +8,11 @@
 #include "core/cuda/activations.h"
 #include "core/cuda/device_buffer.h"
 #include "core/util/rng.h"
+#include "tests/support/relative_l2.h"
 
 using namespace ds;
 
 namespace {
-
-double relative_l2(const std::vector<float>& got, const std::vector<float>& want) {
-  double e = 0, n = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    e += double(got[i] - want[i]) * (got[i] - want[i]);
-    n += double(want[i]) * want[i];
-  }
-  return std::sqrt(e / std::max(n, 1e-30));
-}
 
 // Forward and backward of `a` on x (with upstream delta) on the CPU and on the GPU.
 void expect_gpu_matches_cpu(Activation a, const std::vector<float>& x, const std::vector<float>& delta,
@@ -35,8 +27,8 @@ void expect_gpu_matches_cpu(Activation a, const std::vector<float>& x, const std
   gd.upload(delta.data(), n);
   cuda::activate(a, gy.data(), n, layout);
   cuda::activation_backward(a, gx.data(), gy.data(), gd.data(), n, layout);
-  EXPECT_LE(relative_l2(gy.download(), y), 1e-6) << activation_name(a);
-  EXPECT_LE(relative_l2(gd.download(), d), 1e-5) << activation_name(a);
+  EXPECT_LE(test::relative_l2(gy.download(), y), 1e-6) << activation_name(a);
+  EXPECT_LE(test::relative_l2(gd.download(), d), 1e-5) << activation_name(a);
 }
 
 std::vector<float> uniform(size_t n, float lo, float hi, Rng& rng) {

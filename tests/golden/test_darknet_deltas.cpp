@@ -9,6 +9,7 @@
 
 #include "core/nn/yolo_loss.h"
 #include "core/util/npy.h"
+#include "tests/support/relative_l2.h"
 
 using namespace ds;
 
@@ -50,15 +51,6 @@ YoloLossParams head(int layer) {
   return p;
 }
 
-double relative_l2(const std::vector<float>& a, const std::vector<float>& b) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    num += double(a[i] - b[i]) * (a[i] - b[i]);
-    den += double(b[i]) * b[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-30));
-}
-
 void check(const std::string& mode, int layer) {
   char name[32];
   std::snprintf(name, sizeof name, "_%03d.npy", layer);
@@ -70,7 +62,7 @@ void check(const std::string& mode, int layer) {
   YoloLossReport rep = yolo_deltas(head(layer), Tensor{out.data.data(), s, Device::cpu}, 80, 96, read_labels(s.n),
                                    delta.data());
   EXPECT_GT(rep.count, 0);
-  EXPECT_LE(relative_l2(delta, want.data), 1e-3) << mode << " layer " << layer;
+  EXPECT_LE(test::relative_l2(delta, want.data), 1e-3) << mode << " layer " << layer;
   // Each part of the signal on its own, so a failure says which one is off.
   const size_t stride = size_t(s.h) * s.w;
   for (int part = 0; part < 3; ++part) {
@@ -82,7 +74,7 @@ void check(const std::string& mode, int layer) {
       a.push_back(delta[i]);
       b.push_back(want.data[i]);
     }
-    EXPECT_LE(relative_l2(a, b), 1e-3) << mode << " layer " << layer << " part " << (part == 0 ? "box" : part == 1 ? "obj" : "cls");
+    EXPECT_LE(test::relative_l2(a, b), 1e-3) << mode << " layer " << layer << " part " << (part == 0 ? "box" : part == 1 ? "obj" : "cls");
   }
 }
 

@@ -8,20 +8,12 @@
 #include "core/nn/network.h"
 #include "core/nn/weights_io.h"
 #include "core/util/npy.h"
+#include "tests/support/relative_l2.h"
 
 using namespace ds;
 
 namespace {
 const std::string kDir = std::string(DS_SHARED_DIR) + "/fixtures/darknet_golden";
-
-double relative_l2(const float* a, const float* b, size_t n) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < n; ++i) {
-    num += double(a[i] - b[i]) * (a[i] - b[i]);
-    den += double(b[i]) * b[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-30));
-}
 }  // namespace
 
 TEST(GoldenDarknet, ForwardMatchesEveryLayer) {
@@ -37,7 +29,7 @@ TEST(GoldenDarknet, ForwardMatchesEveryLayer) {
     NpyArray want = read_npy(kDir + name);
     Tensor got = net.output(i);
     ASSERT_EQ(want.data.size(), got.size()) << "layer " << i << " " << net.layer(i).type() << " shape " << got.shape.str();
-    double err = relative_l2(got.data, want.data.data(), got.size());
+    double err = test::relative_l2(got.data, want.data.data(), got.size());
     EXPECT_LE(err, 1e-4) << "layer " << i << " (" << net.layer(i).type() << ")";
   }
 }
