@@ -23,9 +23,9 @@ namespace fs = std::filesystem;
 
 }  // namespace
 
-AugmentOptions detector_augment_options(const NetOptions& n, const YoloOptions& first_yolo) {
+AugmentOptions detector_augment_options(const NetOptions& n, float jitter) {
   AugmentOptions a;
-  a.jitter = first_yolo.jitter;
+  a.jitter = jitter;
   a.hue = n.hue;
   a.saturation = n.saturation;
   a.exposure = n.exposure;
@@ -54,7 +54,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
   Dataset train = read_darknet_list(c.train_list, classes);
   Dataset val = c.val_list.empty() ? Dataset{} : read_darknet_list(c.val_list, classes);
   if (train.images.empty()) throw InputError(c.train_list + ": no training images");
-  Loader loader(train, detector_augment_options(base, first_yolo), c.seed, c.loader_threads);
+  Loader loader(train, detector_augment_options(base, first_yolo.jitter), c.seed, c.loader_threads);
   Rng rng(c.seed);
   DataParallel dp(processes);
   const DataParallel::Share share = dp.share(base.subdivisions, c.cfg_path + ": [net] subdivisions");

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "core/data/loader.h"
-#include "core/layers/yolo.h"
 #include "core/nn/net_options.h"
 #include "core/train/train_config.h"
 
@@ -18,8 +17,8 @@ extern std::atomic<bool> g_stop_requested;
 class AllReduce;
 
 // The Loader's augmentation as darknet's detector reads it: [net] hue/saturation/exposure/flip/letter_box/
-// mosaic/mixup/blur/mosaic_bound and the first [yolo] layer's jitter.
-AugmentOptions detector_augment_options(const NetOptions& net, const YoloOptions& first_yolo);
+// mosaic/mixup/blur/mosaic_bound and `jitter`, the first [yolo] layer's.
+AugmentOptions detector_augment_options(const NetOptions& net, float jitter);
 
 // Runs the whole training; returns an ExitCode (0 done, 3 diverged, 4 preempted). Progress events go to
 // stdout as JSON lines (docs/progress_protocol.md), a human progress line to stderr. With `processes` (one

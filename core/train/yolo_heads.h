@@ -1,4 +1,4 @@
-// The [yolo] heads of a network, as the trainer and the evaluator see them.
+// The [yolo] heads of a network (and of a cfg), as the trainer, the evaluator and the data tools see them.
 #pragma once
 #include <vector>
 
@@ -13,5 +13,8 @@ struct YoloHead {
 };
 
 std::vector<YoloHead> yolo_heads(Network& net);
+
+// The cfg's first [yolo] or [Gaussian_yolo] section (whose jitter and classes the detector's data use), or null.
+const CfgSection* first_yolo_section(const Cfg& cfg);
 
 }  // namespace ds

@@ -11,6 +11,7 @@
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/train/trainer.h"
+#include "core/train/yolo_heads.h"
 #include "core/util/error.h"
 #include "sweep/cli/args.h"
 #include "sweep/cli/commands.h"
@@ -23,12 +24,10 @@ int cmd_bench_data(const Argv& argv) {
   Cfg cfg = parse_cfg_file(cfg_path);
   apply_overrides(cfg, args.positional());
   const NetOptions net = parse_net_options(cfg.net());
-  const CfgSection* yolo = nullptr;
-  for (size_t i = 0; i < cfg.num_layers() && !yolo; ++i)
-    if (cfg.layer(i).type == "yolo" || cfg.layer(i).type == "Gaussian_yolo") yolo = &cfg.layer(i);
+  const CfgSection* yolo = first_yolo_section(cfg);
   if (!yolo) throw InputError(cfg_path + ": a detector cfg needs a [yolo] layer");
   const YoloOptions yolo_options = parse_yolo_options(*yolo);
-  const AugmentOptions aug = detector_augment_options(net, yolo_options);
+  const AugmentOptions aug = detector_augment_options(net, yolo_options.jitter);
   const int size = args.get_int("size", net.width), batch = args.get_int("batch", 64);
   const int batches = args.get_int("batches", 5), threads = args.get_int("threads", 1);
   if (size <= 0 || size % 32 != 0) throw InputError("sweep bench-data: --size must be a positive multiple of 32");

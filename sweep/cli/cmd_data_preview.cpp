@@ -15,6 +15,8 @@
 #include "core/nn/net_options.h"
 #include "core/nn/network.h"
 #include "core/train/classifier_trainer.h"
+#include "core/train/trainer.h"
+#include "core/train/yolo_heads.h"
 #include "core/util/error.h"
 #include "core/util/rng.h"
 #include "sweep/cli/args.h"
@@ -42,18 +44,14 @@ AugmentOptions yolov4_like_options() {
 void read_cfg_settings(const std::string& path, PreviewSettings& s) {
   const Cfg cfg = parse_cfg_file(path);
   const NetOptions n = parse_net_options(cfg.net());
-  AugmentOptions& o = s.options;
-  o.hue = n.hue, o.saturation = n.saturation, o.exposure = n.exposure;
-  o.flip = n.flip != 0, o.letter_box = n.letter_box != 0, o.mosaic = n.mosaic != 0, o.mixup = n.mixup != 0;
-  o.blur = n.blur != 0, o.mosaic_bound = n.mosaic_bound;
   if (n.width > 0) s.size = n.width;
-  for (size_t i = 0; i < cfg.num_layers(); ++i)
-    if (cfg.layer(i).type == "yolo" || cfg.layer(i).type == "Gaussian_yolo") {
-      const YoloOptions y = parse_yolo_options(cfg.layer(i));
-      o.jitter = y.jitter;
-      s.classes = y.classes;
-      return;
-    }
+  float jitter = s.options.jitter;  // the preview's own without a [yolo]
+  if (const CfgSection* yolo = first_yolo_section(cfg)) {
+    const YoloOptions y = parse_yolo_options(*yolo);
+    jitter = y.jitter;
+    s.classes = y.classes;
+  }
+  s.options = detector_augment_options(n, jitter);
 }
 
 // darknet's random training shape (train_detector): round(r·size/32 + 1)·32 with r = rand_scale(1.4),
