@@ -144,21 +144,17 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
       net->backward(b.x.data());
       images += b.n;
     }
-    std::vector<double> totals;  // summed over the processes with the gradients
-    if (dp.size() > 1) {
-      loader.seek(batch_start + uint64_t(base.subdivisions) * uint64_t(shape.mini_batch));
-      totals = {loss_sum, double(images), double(sat_batches)};
-      for (const YoloLossReport& t : terms)
-        totals.insert(totals.end(), {t.box, t.obj, t.cls, double(t.count), t.iou_sum, double(t.undefined_iou)});
-    }
+    if (dp.size() > 1) loader.seek(batch_start + uint64_t(base.subdivisions) * uint64_t(shape.mini_batch));
+    // The iteration's counts, summed over the processes with the gradients (as they are with one process).
+    std::vector<double> totals = {loss_sum, double(images), double(sat_batches)};
+    for (const YoloLossReport& t : terms)
+      totals.insert(totals.end(), {t.box, t.obj, t.cls, double(t.count), t.iou_sum, double(t.undefined_iou)});
     dp.end_iteration(*net, totals);
-    if (dp.size() > 1) {
-      loss_sum = totals[0], images = int(totals[1]), sat_batches = int(totals[2]);
-      for (size_t k = 0; k < terms.size(); ++k) {
-        const double* v = &totals[3 + 6 * k];
-        terms[k].box = v[0], terms[k].obj = v[1], terms[k].cls = v[2], terms[k].count = int(v[3]);
-        terms[k].iou_sum = v[4], terms[k].undefined_iou = int(v[5]);
-      }
+    loss_sum = totals[0], images = int(totals[1]), sat_batches = int(totals[2]);
+    for (size_t k = 0; k < terms.size(); ++k) {
+      const double* v = &totals[3 + 6 * k];
+      terms[k].box = v[0], terms[k].obj = v[1], terms[k].cls = v[2], terms[k].count = int(v[3]);
+      terms[k].iou_sum = v[4], terms[k].undefined_iou = int(v[5]);
     }
     nlohmann::json head_terms = nlohmann::json::array();
     for (size_t k = 0; k < terms.size(); ++k)
