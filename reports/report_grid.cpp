@@ -104,10 +104,6 @@ Grid report_grid(const Report& rep, int digits) {
   return g;
 }
 
-}  // namespace ds
-
-namespace ds {
-
 Grid ga_grid(const Report& rep, int digits) {
   Grid g;
   g.header = {{"", "stage", 'l'},          {"", "generation", 'r'}, {"", "evaluated", 'r'},
@@ -121,18 +117,13 @@ Grid ga_grid(const Report& rep, int digits) {
     std::vector<double> known;
     for (const auto& f : gen.fitness)
       if (f) known.push_back(*f);
-    std::sort(known.begin(), known.end());
-    std::optional<double> best, median;
-    if (!known.empty()) {
-      best = known.back();
-      const size_t n = known.size();
-      median = n % 2 ? known[n / 2] : (known[n / 2 - 1] + known[n / 2]) / 2;
-    }
+    std::optional<double> best;
+    if (!known.empty()) best = *std::max_element(known.begin(), known.end());
     std::string genes;
     for (const auto& o : gen.best_genes) genes += (genes.empty() ? "" : " ") + o;
     g.rows.push_back({text(gen.stage), text(std::to_string(gen.generation)),
                       text(std::to_string(known.size()) + "/" + std::to_string(gen.fitness.size())), number(best),
-                      number(median), number(gen.best_so_far), text(gen.best_run.substr(0, 12)),
+                      number(median(known)), number(gen.best_so_far), text(gen.best_run.substr(0, 12)),
                       text(genes.empty() ? "—" : genes)});
   }
   return g;

@@ -1,4 +1,4 @@
-// Mean, sample standard deviation and Spearman's rho as the reports use them.
+// Mean, sample standard deviation, median and Spearman's rho as the reports use them.
 #include "reports/stats.h"
 
 #include <algorithm>
@@ -19,6 +19,13 @@ Summary summarize(const std::vector<double>& values) {
     s.stddev = std::sqrt(ss / (s.n - 1));
   }
   return s;
+}
+
+std::optional<double> median(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 std::vector<double> average_ranks(const std::vector<double>& values) {

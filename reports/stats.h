@@ -1,4 +1,4 @@
-// Small statistics for reports: mean and sample standard deviation over seeds, Spearman rank correlation.
+// Small statistics for reports: mean and sample standard deviation over seeds, median, Spearman rank correlation.
 #pragma once
 #include <optional>
 #include <vector>
@@ -12,6 +12,9 @@ struct Summary {
 };
 
 Summary summarize(const std::vector<double>& values);
+
+// The middle value (the mean of the two middle ones for an even count); none for no values.
+std::optional<double> median(std::vector<double> values);
 
 // Ranks 1..n with ties given their average rank (the usual convention for Spearman's rho).
 std::vector<double> average_ranks(const std::vector<double>& values);
