@@ -107,6 +107,12 @@ std::vector<std::string> stage_names(const Spec& spec) {
   return out;
 }
 
+std::string param_names(const Spec& spec) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : spec.params) names.push_back(name);
+  return join(names);
+}
+
 // `text` with every ${NAME} replaced by the spec's parameter NAME (docs/spec.md, "params"); `path` is
 // the JSON path of the string, for the error an unknown or unterminated ${...} is.
 std::string substitute_params(const std::string& text, const std::string& path, const Spec& spec) {
@@ -118,11 +124,8 @@ std::string substitute_params(const std::string& text, const std::string& path, 
     if (close == std::string::npos) spec.fail(path, "'${' without a closing '}' in '" + text + "'");
     std::string name = text.substr(open + 2, close - open - 2);
     auto it = spec.params.find(name);
-    if (it == spec.params.end()) {
-      std::vector<std::string> names;
-      for (const auto& [n, v] : spec.params) names.push_back(n);
-      spec.fail(path, "unknown parameter '${" + name + "}'; known (top-level \"params\"): " + join(names));
-    }
+    if (it == spec.params.end())
+      spec.fail(path, "unknown parameter '${" + name + "}'; known (top-level \"params\"): " + param_names(spec));
     out += text.substr(i, open - i) + it->second;
     i = close + 1;
   }
@@ -136,11 +139,9 @@ void read_params(const Reader& r, const json& j, const std::map<std::string, std
     for (const auto& [name, value] : j["params"].items()) spec.params[name] = r.string(value, json_child("params", name));
   }
   for (const auto& [name, value] : given) {
-    if (!spec.params.count(name)) {
-      std::vector<std::string> names;
-      for (const auto& [n, v] : spec.params) names.push_back(n);
-      spec.fail("params", "--param " + name + "=" + value + ": the spec has no parameter '" + name + "'; known: " + join(names));
-    }
+    if (!spec.params.count(name))
+      spec.fail("params", "--param " + name + "=" + value + ": the spec has no parameter '" + name + "'; known: " +
+                              param_names(spec));
     spec.params[name] = value;
   }
 }

@@ -30,27 +30,26 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv, con
       for (const auto& f : flags) valid += " --" + f;
       throw InputError("sweep " + command_ + ": unknown option --" + name + "; valid:" + valid);
     }
-    values_[name] = flags.count(name) ? "1" : value;
-    all_values_[name].push_back(values_[name]);
+    values_[name].push_back(flags.count(name) ? "1" : value);
   }
 }
 
 std::vector<std::string> Args::get_all(const std::string& name) const {
-  auto it = all_values_.find(name);
-  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool Args::has(const std::string& name) const { return values_.count(name) > 0; }
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
-  return it == values_.end() ? fallback : it->second;
+  return it == values_.end() ? fallback : it->second.back();
 }
 
 std::string Args::require(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) throw InputError("sweep " + command_ + ": --" + name + " is required");
-  return it->second;
+  return it->second.back();
 }
 
 int Args::get_int(const std::string& name, int fallback) const {

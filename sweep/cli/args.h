@@ -25,8 +25,7 @@ class Args {
 
  private:
   std::string command_;
-  std::map<std::string, std::string> values_;  // the last value of each option
-  std::map<std::string, std::vector<std::string>> all_values_;
+  std::map<std::string, std::vector<std::string>> values_;  // every value of each option, in order; get() is the last
   std::vector<std::string> positional_;
 };
 
