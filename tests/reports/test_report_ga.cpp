@@ -13,11 +13,22 @@ TEST(ReportGa, EveryGenerationWithItsBestSoFarInMarkdownAndHtml) {
   test::ReportScratch dir;
   Store store(dir / "ga.db", Store::Mode::read_write);
   nlohmann::json m1 = {{"AP", 0.2}, {"AP50", 0.4}}, m2 = {{"AP", 0.3}, {"AP50", 0.5}};
+  // Seed 1; the table row, or a GA individual (no paper row, stage "search").
+  auto fixture = [](const std::string& label, const std::string& outcome, const nlohmann::json& result,
+                    bool individual) {
+    test::FixtureRun f;
+    if (!individual) f.table = "table4", f.paper_row = 0;
+    f.label = label;
+    f.seed = 1;
+    f.outcome = outcome;
+    f.result = result;
+    if (individual) f.stage = "search";
+    if (outcome == "running") f.last_iteration = 1000;
+    return f;
+  };
   test::add_fixture_sweep(store, "ga-fixture",
-                          {{"table4", 0, "baseline", 1, "done", m1},
-                           {"", -1, "g0i0", 1, "done", m1, "", std::nullopt, 1, 2000, 1.0, "search"},
-                           {"", -1, "g0i1", 1, "done", m2, "", std::nullopt, 1, 2000, 1.0, "search"},
-                           {"", -1, "g1i1", 1, "running", {}, "", std::nullopt, 1, 1000, 1.0, "search"}},
+                          {fixture("baseline", "done", m1, false), fixture("g0i0", "done", m1, true),
+                           fixture("g0i1", "done", m2, true), fixture("g1i1", "running", {}, true)},
                           dir.path());
   auto id = [](const std::string& label) { return "run-ga-fixture-" + label + "-1"; };
   GaIndividual a{0, 0, id("g0i0"), {"net.learning_rate=0.001"}, 0.1 * 0.4 + 0.9 * 0.2};
@@ -48,7 +59,7 @@ TEST(ReportGa, EveryGenerationWithItsBestSoFarInMarkdownAndHtml) {
   EXPECT_NE(html.find("generation 1 #0: 32"), std::string::npos);  // the elite's dot, with its fitness
 
   // A sweep without GA stages has no GA section.
-  test::add_fixture_sweep(store, "plain", {{"table4", 0, "baseline", 1, "done", m1}}, dir.path());
+  test::add_fixture_sweep(store, "plain", {fixture("baseline", "done", m1, false)}, dir.path());
   EXPECT_EQ(render_markdown(build_report(store, "table4", "plain"), {2}).find("GA search"), std::string::npos);
 }
 
