@@ -2,6 +2,7 @@
 #include "core/cuda/activations.h"
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/device_buffer.h"
+#include "core/cuda/launch.h"
 
 #include <stdexcept>
 
@@ -88,8 +89,6 @@ size_t pixel_count(size_t n, ChannelLayout l) {
     throw std::logic_error("a channel-wise activation needs the layout of its values");
   return n / size_t(l.channels);
 }
-
-unsigned blocks_for(size_t n) { return unsigned((n + 255) / 256); }
 
 }  // namespace
 

@@ -143,6 +143,9 @@ std::vector<Tensor> Network::views_of(const Layer& l, const float* input, bool d
 void Network::forward(const float* input, bool train, Rng* rng, int iteration,
                       const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum,
                       int subdivision) {
+  if (accelerator_)
+    return accelerator_->forward(input, train, rng, iteration, truths, rolling_momentum, subdivision,
+                                 !statistics_frozen_);
   if (train || truths)  // loss layers write fresh deltas whenever they get truths
     for (auto& d : deltas_) d.fill(0.f);
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -155,6 +158,7 @@ void Network::forward(const float* input, bool train, Rng* rng, int iteration,
 }
 
 void Network::backward(const float* input, float* input_delta) {
+  if (accelerator_) return accelerator_->backward(input, input_delta);
   for (size_t k = layers_.size(); k-- > 0;) {
     Layer& l = *layers_[k];
     if (l.stopbackward) break;  // darknet's backward_network stops here: this and lower layers stay frozen
@@ -167,6 +171,19 @@ void Network::backward(const float* input, float* input_delta) {
     l.backward(a);
     if (profiling_) backward_seconds_[k] += now_seconds() - t0;
   }
+}
+
+void Network::attach(std::unique_ptr<Accelerator> a) {
+  accelerator_ = std::move(a);
+  sync_to_device();
+}
+
+void Network::sync_to_host() const {
+  if (accelerator_) accelerator_->download_parameters();
+}
+
+void Network::sync_to_device() {
+  if (accelerator_) accelerator_->upload_parameters();
 }
 
 void Network::set_profiling(bool on) {

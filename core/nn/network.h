@@ -8,6 +8,7 @@
 
 #include "core/cfg/cfg.h"
 #include "core/layer.h"
+#include "core/nn/accelerator.h"
 #include "core/nn/box.h"
 #include "core/nn/net_options.h"
 
@@ -65,6 +66,15 @@ class Network {
   // they are (ForwardArgs::update_statistics = false): SAT's adversarial pass.
   void freeze_statistics(bool frozen) { statistics_frozen_ = frozen; }
 
+  // From now on `a` runs forward, backward and sgd_step on its device (core/nn/accelerator.h); it is given the
+  // current parameters and optimiser state. accelerator() is nullptr on the CPU.
+  void attach(std::unique_ptr<Accelerator> a);
+  Accelerator* accelerator() const { return accelerator_.get(); }
+  // With an accelerator: the device's parameters and gradients into params()/grads() (before the host reads
+  // them), and back (after the host changed them). Without one: nothing to do.
+  void sync_to_host() const;
+  void sync_to_device();
+
   Tensor output(size_t i);
   Tensor delta(size_t i);
   // Multiply-adds x2 of one forward pass of one image.
@@ -90,6 +100,7 @@ class Network {
   std::vector<ParamSlot> slots_;
   bool profiling_ = false;
   bool statistics_frozen_ = false;
+  std::unique_ptr<Accelerator> accelerator_;
   std::vector<double> forward_seconds_, backward_seconds_;
 };
 

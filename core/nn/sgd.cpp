@@ -32,6 +32,7 @@ float learning_rate_at(const NetOptions& n, int batch_num) {
 }
 
 void sgd_step(Network& network, float learning_rate) {
+  if (Accelerator* a = network.accelerator()) return a->sgd_step(learning_rate);
   const NetOptions& n = network.options();
   const float batch = float(n.mini_batch * n.subdivisions);
   float* w = network.params();

@@ -1,0 +1,37 @@
+// Context: what the CUDA ops of this process share: the cuBLAS and cuDNN handles and one scratch workspace
+// (one GPU per process: the scheduler gives each trainer its own through CUDA_VISIBLE_DEVICES). Work runs on the
+// default stream, so a host copy after a launch sees its result.
+#pragma once
+#include <cstddef>
+
+#include "core/cuda/cuda_check.h"
+#include "core/cuda/device_buffer.h"
+
+namespace ds::cuda {
+
+class Context {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  cublasHandle_t cublas() const { return cublas_; }
+  cudnnHandle_t cudnn() const { return cudnn_; }
+
+  // Device scratch memory of at least `bytes` (grown, never shrunk), valid until the next call.
+  void* workspace(size_t bytes);
+  // The most workspace one cuDNN call may ask for (DS_CUDNN_WORKSPACE_MB, default 1024 MiB).
+  size_t workspace_limit() const { return workspace_limit_; }
+
+ private:
+  cublasHandle_t cublas_ = nullptr;
+  cudnnHandle_t cudnn_ = nullptr;
+  DeviceBuffer workspace_;
+  size_t workspace_limit_ = 0;
+};
+
+// The process's context, created on first use.
+Context& context();
+
+}  // namespace ds::cuda

@@ -1,0 +1,152 @@
+// cuda::Network (cuda_network.h): device buffers, the forward and backward passes over the ops, the SGD step.
+#include "core/cuda/cuda_network.h"
+
+#include <algorithm>
+
+#include "core/cuda/cuda_check.h"
+#include "core/cuda/sgd.h"
+
+namespace ds::cuda {
+namespace {
+
+void copy_to_device(float* dst, const float* src, size_t n) {
+  if (n) DS_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyHostToDevice));
+}
+
+void copy_to_host(float* dst, const float* src, size_t n) {
+  if (n) DS_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+void zero(DeviceBuffer& b) {
+  if (b.size()) DS_CUDA_CHECK(cudaMemset(b.data(), 0, b.size() * sizeof(float)));
+}
+
+}  // namespace
+
+Network::Network(ds::Network& host) : host_(host) {
+  const size_t batch = size_t(host.mini_batch());
+  params_ = DeviceBuffer(host.num_params());
+  grads_ = DeviceBuffer(host.num_params());
+  input_ = DeviceBuffer(batch * host.input_shape().size());
+  std::vector<bool> read(host.num_layers(), false);
+  for (size_t i = 0; i < host.num_layers(); ++i) {
+    const Layer& l = host.layer(i);
+    outputs_.emplace_back(batch * l.out_shape.size());
+    deltas_.emplace_back(batch * l.out_shape.size());
+    for (int k : l.inputs)
+      if (k >= 0) read[size_t(k)] = true;
+  }
+  for (size_t i = 0; i < host.num_layers(); ++i)
+    if (!read[i]) final_layers_.push_back(i);
+  // One op per layer, bound to the layer's slice of the flat buffers (its blocks are contiguous, in order).
+  std::vector<size_t> first_offset(host.num_layers(), 0);
+  for (auto it = host.param_slots().rbegin(); it != host.param_slots().rend(); ++it)
+    first_offset[size_t(it->layer)] = it->offset;
+  for (size_t i = 0; i < host.num_layers(); ++i) {
+    ops_.push_back(make_op(*this, i));
+    ops_.back()->bind_params(params_.data() + first_offset[i], grads_.data() + first_offset[i]);
+  }
+}
+
+Network::~Network() = default;
+
+Tensor Network::input() {
+  Shape s = host_.input_shape();
+  s.n = host_.mini_batch();
+  return input_.view(s);
+}
+
+Tensor Network::output(size_t i) {
+  Shape s = host_.layer(i).out_shape;
+  s.n = host_.mini_batch();
+  return outputs_.at(i).view(s);
+}
+
+Tensor Network::delta(size_t i) {
+  Shape s = host_.layer(i).out_shape;
+  s.n = host_.mini_batch();
+  return deltas_.at(i).view(s);
+}
+
+std::vector<size_t> Network::host_layers() const {
+  std::vector<size_t> v;
+  for (size_t i = 0; i < ops_.size(); ++i)
+    if (!ops_[i]->native()) v.push_back(i);
+  return v;
+}
+
+std::vector<Tensor> Network::views_of(const Layer& l, bool deltas, bool want_input_delta) {
+  std::vector<Tensor> v;
+  for (int i : l.inputs) {
+    if (i >= 0) {
+      v.push_back(deltas ? delta(size_t(i)) : output(size_t(i)));
+    } else {
+      Tensor t = deltas ? input_delta_.view(input().shape) : input();
+      if (deltas && !want_input_delta) t.data = nullptr;  // the network input wants no delta
+      v.push_back(t);
+    }
+  }
+  return v;
+}
+
+void Network::forward(const float* input, bool train, Rng* rng, int iteration,
+                      const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum, int subdivision,
+                      bool update_statistics) {
+  host_input_ = input;
+  copy_to_device(input_.data(), input, input_.size());
+  if (train || truths)
+    for (DeviceBuffer& d : deltas_) zero(d);
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const Layer& l = host_.layer(i);
+    ForwardArgs a{views_of(l, false, false), output(i), train, rng, iteration, host_.options().max_batches,
+                  delta(i), truths, rolling_momentum, subdivision, update_statistics};
+    ops_[i]->forward(a);
+  }
+  if (!train)  // evaluation reads the network's outputs on the host
+    for (size_t i : final_layers_) copy_to_host(host_.output(i).data, outputs_[i].data(), outputs_[i].size());
+}
+
+void Network::backward(const float* input, float* input_delta) {
+  host_input_ = input;
+  if (input_delta) {
+    if (input_delta_.size() != input_.size()) input_delta_ = DeviceBuffer(input_.size());
+    zero(input_delta_);
+  }
+  for (size_t k = ops_.size(); k-- > 0;) {
+    const Layer& l = host_.layer(k);
+    if (l.stopbackward) break;  // as ds::Network::backward
+    BackwardArgs a;
+    a.in = views_of(l, false, false);
+    a.in_delta = views_of(l, true, input_delta != nullptr);
+    a.out = output(k);
+    a.out_delta = delta(k);
+    ops_[k]->backward(a);
+  }
+  if (input_delta) {  // the caller's buffer receives +=, as on the CPU
+    std::vector<float> d = input_delta_.download();
+    for (size_t i = 0; i < d.size(); ++i) input_delta[i] += d[i];
+  }
+}
+
+void Network::sgd_step(float learning_rate) {
+  const NetOptions& n = host_.options();
+  const float batch = float(n.mini_batch * n.subdivisions);
+  for (const ParamSlot& s : host_.param_slots()) {
+    if (s.block.kind == ParamKind::rolling_mean || s.block.kind == ParamKind::rolling_variance) continue;
+    const float lr = learning_rate * host_.layer(size_t(s.layer)).learning_rate_scale / batch;
+    const float decay = s.block.kind == ParamKind::weight ? n.decay * batch : 0.f;
+    sgd_update(params_.data() + s.offset, grads_.data() + s.offset, s.block.count, lr, decay, n.momentum);
+  }
+}
+
+void Network::download_parameters() {
+  copy_to_host(host_.params(), params_.data(), params_.size());
+  copy_to_host(host_.grads(), grads_.data(), grads_.size());
+}
+
+void Network::upload_parameters() {
+  copy_to_device(params_.data(), host_.params(), params_.size());
+  copy_to_device(grads_.data(), host_.grads(), grads_.size());
+}
+
+}  // namespace ds::cuda

@@ -1,0 +1,51 @@
+// cuda::Network: a ds::Network run on the GPU. The CPU network describes the layers and keeps the host copy of
+// the parameters (core/nn/accelerator.h); this holds the device's flat parameter and gradient buffers (the CPU's
+// layout, so checkpoints and .weights stay one copy away), every layer's output and delta, and one op per layer
+// (core/cuda/op.h). Attach it with host.attach(std::make_unique<cuda::Network>(host)).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cuda/device_buffer.h"
+#include "core/cuda/op.h"
+#include "core/nn/network.h"
+
+namespace ds::cuda {
+
+class Network : public Accelerator {
+ public:
+  explicit Network(ds::Network& host);
+  ~Network() override;
+
+  std::string device() const override { return "cuda"; }
+  void forward(const float* input, bool train, Rng* rng, int iteration,
+               const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum, int subdivision,
+               bool update_statistics) override;
+  void backward(const float* input, float* input_delta) override;
+  void sgd_step(float learning_rate) override;
+  void download_parameters() override;
+  void upload_parameters() override;
+
+  ds::Network& host() { return host_; }
+  // The current pass's input in host memory (the host fallback's layer 0 reads it there).
+  const float* host_input() const { return host_input_; }
+  // Device views: the network input, layer i's output and delta (batch = the host network's mini-batch).
+  Tensor input();
+  Tensor output(size_t i);
+  Tensor delta(size_t i);
+  // Layers whose op is the host fallback (for sweep bench and the log: they cost host copies).
+  std::vector<size_t> host_layers() const;
+
+ private:
+  std::vector<Tensor> views_of(const Layer& l, bool deltas, bool want_input_delta);
+
+  ds::Network& host_;
+  DeviceBuffer params_, grads_, input_, input_delta_;
+  std::vector<DeviceBuffer> outputs_, deltas_;
+  std::vector<std::unique_ptr<Op>> ops_;
+  std::vector<size_t> final_layers_;  // layers no other layer reads: the network's outputs
+  const float* host_input_ = nullptr;
+};
+
+}  // namespace ds::cuda

@@ -1,0 +1,32 @@
+// Which layer types have a native CUDA op; every other type runs through the host fallback (op.h).
+#include <map>
+#include <string_view>
+
+#include "core/cuda/cuda_network.h"
+#include "core/cuda/op.h"
+
+namespace ds::cuda {
+namespace {
+
+const std::map<std::string_view, OpFactory>& native_ops() {
+  static const std::map<std::string_view, OpFactory> ops = {
+      {"convolutional", make_convolutional_op},
+  };
+  return ops;
+}
+
+}  // namespace
+
+std::unique_ptr<Op> make_op(Network& net, size_t layer) {
+  const auto& ops = native_ops();
+  auto it = ops.find(net.host().layer(layer).type());
+  return it == ops.end() ? make_host_fallback(net, layer) : it->second(net, layer);
+}
+
+std::vector<std::string> native_op_types() {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : native_ops()) names.emplace_back(name);
+  return names;
+}
+
+}  // namespace ds::cuda

@@ -1,0 +1,34 @@
+// Accelerator: runs a Network's passes and its SGD step on another device than the CPU (the CUDA backend,
+// core/cuda/cuda_network.h). Once attached (Network::attach) the device holds the authoritative parameters,
+// optimiser state and activations; the Network's own buffers are a host copy, brought up to date by
+// sync_to_host() before anything reads them on the host (checkpoints, .weights, evaluation networks) and sent
+// back by sync_to_device() after the host changed them.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/nn/box.h"
+#include "core/util/rng.h"
+
+namespace ds {
+
+class Accelerator {
+ public:
+  virtual ~Accelerator() = default;
+  virtual std::string device() const = 0;  // "cuda"
+
+  // Network::forward / Network::backward (same arguments, host input and input delta). After an inference pass
+  // the outputs of the network's last layers (those no layer reads: the [yolo] heads) are in the host network's
+  // output buffers, where evaluation reads them.
+  virtual void forward(const float* input, bool train, Rng* rng, int iteration,
+                       const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum, int subdivision,
+                       bool update_statistics) = 0;
+  virtual void backward(const float* input, float* input_delta) = 0;
+  // sgd_step (core/nn/sgd.h) on the device's buffers.
+  virtual void sgd_step(float learning_rate) = 0;
+  // Parameters and gradients (optimiser state included): device -> host copy, host copy -> device.
+  virtual void download_parameters() = 0;
+  virtual void upload_parameters() = 0;
+};
+
+}  // namespace ds
