@@ -144,6 +144,22 @@ void Network::download_parameters() {
   copy_to_host(host_.grads(), grads_.data(), grads_.size());
 }
 
+void Network::download_output(size_t layer) {
+  copy_to_host(host_.output(layer).data, outputs_.at(layer).data(), outputs_[layer].size());
+}
+
+void Network::upload_delta(size_t layer) {
+  copy_to_device(deltas_.at(layer).data(), host_.delta(layer).data, deltas_[layer].size());
+}
+
+void Network::synchronize() { DS_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+size_t Network::memory_in_use_bytes() const {  // the whole device's, as nvidia-smi shows it
+  size_t free = 0, total = 0;
+  DS_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return total - free;
+}
+
 void Network::upload_parameters() {
   copy_to_device(params_.data(), host_.params(), params_.size());
   copy_to_device(grads_.data(), host_.grads(), grads_.size());

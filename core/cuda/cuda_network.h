@@ -26,6 +26,10 @@ class Network : public Accelerator {
   void sgd_step(float learning_rate) override;
   void download_parameters() override;
   void upload_parameters() override;
+  void download_output(size_t layer) override;
+  void upload_delta(size_t layer) override;
+  void synchronize() override;
+  size_t memory_in_use_bytes() const override;
 
   ds::Network& host() { return host_; }
   // The current pass's input in host memory (the host fallback's layer 0 reads it there).

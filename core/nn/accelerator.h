@@ -29,6 +29,13 @@ class Accelerator {
   // Parameters and gradients (optimiser state included): device -> host copy, host copy -> device.
   virtual void download_parameters() = 0;
   virtual void upload_parameters() = 0;
+  // Layer i's output into the host network's output buffer, and the host's delta of layer i to the device: a loss
+  // computed outside the network (the classifier's) reads the one and writes the other.
+  virtual void download_output(size_t layer) = 0;
+  virtual void upload_delta(size_t layer) = 0;
+  // Waits for the device's queued work (benchmarks time whole steps); the device memory this process uses.
+  virtual void synchronize() = 0;
+  virtual size_t memory_in_use_bytes() const = 0;
 };
 
 }  // namespace ds

@@ -14,6 +14,7 @@ constexpr char kMagic[8] = {'D', 'S', 'C', 'K', 'P', 'T', '0', '1'};
 }
 
 void save_checkpoint(const std::string& path, const Network& net, const TrainState& state) {
+  net.sync_to_host();  // an accelerator holds the current values
   nlohmann::json header = {{"iteration", state.iteration}, {"seen", state.seen}, {"num_params", net.num_params()},
                            {"rng", state.rng},             {"extra", state.extra}};
   std::string text = header.dump();
@@ -53,6 +54,7 @@ TrainState load_checkpoint(const std::string& path, Network& net) {
                      std::to_string(expected) + " (truncated or corrupted)");
   std::memcpy(net.params(), bytes.data() + 16 + len, n * sizeof(float));
   std::memcpy(net.grads(), bytes.data() + 16 + len + n * sizeof(float), n * sizeof(float));
+  net.sync_to_device();
   TrainState s;
   s.iteration = header.value("iteration", int64_t(0));
   s.seen = header.value("seen", uint64_t(0));

@@ -186,6 +186,14 @@ void Network::sync_to_device() {
   if (accelerator_) accelerator_->upload_parameters();
 }
 
+void Network::sync_output_to_host(size_t i) {
+  if (accelerator_) accelerator_->download_output(i);
+}
+
+void Network::sync_delta_to_device(size_t i) {
+  if (accelerator_) accelerator_->upload_delta(i);
+}
+
 void Network::set_profiling(bool on) {
   profiling_ = on;
   forward_seconds_.assign(layers_.size(), 0.0);

@@ -74,6 +74,10 @@ class Network {
   // them), and back (after the host changed them). Without one: nothing to do.
   void sync_to_host() const;
   void sync_to_device();
+  // With an accelerator: layer i's output into output(i), and delta(i) back to the device (a loss computed on the
+  // host between forward and backward). Without one: nothing to do.
+  void sync_output_to_host(size_t i);
+  void sync_delta_to_device(size_t i);
 
   Tensor output(size_t i);
   Tensor delta(size_t i);

@@ -74,10 +74,12 @@ WeightsHeader load_weights(Network& net, const std::string& path, int cutoff) {
   for (const ParamSlot* s : slots)
     f.read(reinterpret_cast<char*>(net.params() + s->offset), std::streamsize(s->block.count * sizeof(float)));
   if (!f) throw InputError(path + ": read error while loading weights");
+  net.sync_to_device();
   return h;
 }
 
 void save_weights(const Network& net, const std::string& path, uint64_t seen, int cutoff) {
+  net.sync_to_host();  // an accelerator holds the current values
   WeightsHeader h;
   h.seen = seen;
   std::string bytes;

@@ -6,6 +6,7 @@
 
 #include "core/data/classify.h"
 #include "core/nn/classifier_loss.h"
+#include "core/backend/device.h"
 #include "core/train/evaluate_classifier.h"
 #include "core/train/self_adversarial.h"
 #include "core/train/train_loop.h"
@@ -29,6 +30,8 @@ ClassifierHead classifier_head(const Cfg& cfg) {
 bool is_classifier_cfg(const Cfg& cfg) { return classifier_head(cfg).softmax >= 0; }
 
 double classifier_loss_deltas(Network& net, const ClassifierHead& head, const float* targets, int n) {
+  net.sync_output_to_host(size_t(head.softmax));
+  if (head.cost >= 0) net.sync_output_to_host(size_t(head.cost));
   const Tensor probs = net.output(size_t(head.softmax));
   const size_t classes = probs.size() / size_t(net.mini_batch());
   double loss = 0;
@@ -37,6 +40,8 @@ double classifier_loss_deltas(Network& net, const ClassifierHead& head, const fl
   if (head.cost >= 0)
     loss += sum_squared_error(net.output(size_t(head.cost)).data, targets, net.delta(size_t(head.cost)).data, size_t(n),
                               classes);
+  net.sync_delta_to_device(size_t(head.softmax));
+  if (head.cost >= 0) net.sync_delta_to_device(size_t(head.cost));
   return loss;
 }
 
@@ -70,6 +75,7 @@ int train_classifier(const TrainConfig& c) {
   TrainState st = start_or_resume(c, cfg, net, [&](const TrainState&, const Network& probe) {
     return build_network(cfg, base.width, base.height, base.mini_batch, &probe);
   });
+  use_device(*net, c.device);
   double avg_loss = -1;
   if (st.rng.count("train")) {  // resumed
     rng.set_state(st.rng.at("train"));

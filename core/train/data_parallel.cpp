@@ -18,12 +18,15 @@ DataParallel::Share DataParallel::share(int subdivisions, const std::string& whe
 
 void DataParallel::begin_iteration(Network& net) {
   if (!comm_) return;
+  net.sync_to_host();  // on a GPU the sums go through the host (NCCL would keep them on the device)
   momentum_.assign(net.grads(), net.grads() + net.num_params());
   std::fill(net.grads(), net.grads() + net.num_params(), 0.f);
+  net.sync_to_device();
 }
 
 void DataParallel::end_iteration(Network& net, std::vector<double>& sums) {
   if (!comm_) return;
+  net.sync_to_host();
   float* g = net.grads();
   const size_t n = net.num_params();
   comm_->sum(g, n);
@@ -35,6 +38,7 @@ void DataParallel::end_iteration(Network& net, std::vector<double>& sums) {
     comm_->sum(p + s.offset, s.block.count);
     for (size_t i = 0; i < s.block.count; ++i) p[s.offset + i] *= inv;
   }
+  net.sync_to_device();
   if (!sums.empty()) comm_->sum(sums.data(), sums.size());
 }
 

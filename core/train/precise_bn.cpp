@@ -11,6 +11,7 @@ void reestimate_batchnorm(Network& net, const Dataset& train, int batches, uint6
   for (const ParamSlot& s : net.param_slots())
     if (s.block.kind == ParamKind::rolling_mean || s.block.kind == ParamKind::rolling_variance)
       std::fill_n(net.params() + s.offset, s.block.count, 0.f);
+  net.sync_to_device();
   AugmentOptions plain;
   plain.train = false;
   Loader loader(train, plain, seed, 1);

@@ -8,6 +8,7 @@
 
 #include "core/nn/sgd.h"
 #include "core/nn/weights_io.h"
+#include "core/backend/device.h"
 #include "core/train/precise_bn.h"
 #include "core/train/trainer.h"
 #include "core/util/atomic_file.h"
@@ -56,6 +57,7 @@ std::unique_ptr<Network> build_network(const Cfg& cfg, int w, int h, int mini_ba
   auto net = std::make_unique<Network>(sized, mini_batch);
   net->options().mini_batch = mini_batch;  // DM: the SGD step divides by the current batch, as darknet
   if (from) {
+    from->sync_to_host();
     std::copy(from->params(), from->params() + from->num_params(), net->params());
     std::copy(from->grads(), from->grads() + from->num_params(), net->grads());
   }
@@ -137,6 +139,7 @@ void periodic_work(const TrainConfig& c, int64_t iteration, int max_batches, con
 std::unique_ptr<Network> inference_network(const TrainConfig& c, const Cfg& cfg, const NetOptions& base,
                                            const Network& net, const Dataset& train) {
   auto eval_net = build_network(cfg, base.width, base.height, 8, &net);
+  use_device(*eval_net, device_of(net));
   if (c.precise_bn_batches > 0) reestimate_batchnorm(*eval_net, train, c.precise_bn_batches, c.seed);
   return eval_net;
 }

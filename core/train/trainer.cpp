@@ -6,6 +6,7 @@
 
 #include "core/data/loader.h"
 #include "core/train/data_parallel.h"
+#include "core/backend/device.h"
 #include "core/train/evaluate.h"
 #include "core/train/random_shape.h"
 #include "core/train/self_adversarial.h"
@@ -67,6 +68,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
              saved.extra.value("mini_batch", base.mini_batch)};
     return build_network(cfg, shape.w, shape.h, shape.mini_batch, &probe);
   });
+  use_device(*net, c.device);
   double avg_loss = -1;
   if (st.rng.count("train")) {  // resumed
     rng.set_state(st.rng.at("train"));
@@ -104,6 +106,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
       ShapeChoice next = random_shape(base, random, int(st.iteration), c.seed);
       if (next.w != shape.w || next.h != shape.h || next.mini_batch != shape.mini_batch) {
         net = build_network(cfg, next.w, next.h, next.mini_batch, net.get());
+        use_device(*net, c.device);
         shape = next;
       }
     }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/backend/device.h"
 #include "core/nn/network.h"
 #include "core/nn/sgd.h"
 #include "core/util/error.h"
@@ -41,7 +42,9 @@ double sgemm_gflops(int m, int n, int k, int repeats) {
 }  // namespace
 
 int cmd_bench(const Argv& argv) {
-  Args args("bench", argv, {"cfg", "size", "batch", "iters", "warmup", "seed"});
+  Args args("bench", argv, {"cfg", "size", "batch", "iters", "warmup", "seed", "device"});
+  const std::string device = args.get("device", "cpu");
+  check_device(device, "--device");
   const std::string cfg_path = args.require("cfg");
   Cfg cfg = parse_cfg_file(cfg_path);
   if (args.has("size")) {
@@ -53,20 +56,24 @@ int cmd_bench(const Argv& argv) {
   Network net(cfg, batch);
   Rng rng(uint64_t(args.get_int("seed", 1)));
   net.init_params(rng);
+  use_device(net, device);
+  Accelerator* accelerator = net.accelerator();
   Shape in = net.input_shape();
   std::vector<float> x(size_t(batch) * in.size());
   for (auto& v : x) v = rng.uniform();
 
   std::vector<double> step_times;
   for (int it = 0; it < warmup + iters; ++it) {
-    if (it == warmup) net.set_profiling(true);
+    if (it == warmup) net.set_profiling(true);  // per-layer times: on the CPU only (device work is asynchronous)
     auto t0 = std::chrono::steady_clock::now();
     net.forward(x.data(), /*train=*/true, &rng, it);
     // A synthetic training signal on the last layer stands in for a loss.
     Tensor d = net.delta(net.num_layers() - 1);
     for (size_t i = 0; i < d.size(); ++i) d.data[i] = 0.01f * (rng.uniform() - 0.5f);
+    net.sync_delta_to_device(net.num_layers() - 1);
     net.backward(x.data());
     sgd_step(net, 1e-4f);
+    if (accelerator) accelerator->synchronize();
     if (it >= warmup) step_times.push_back(seconds_since(t0));
   }
 
@@ -87,6 +94,7 @@ int cmd_bench(const Argv& argv) {
 
   nlohmann::json out = {
       {"cfg", cfg_path},
+      {"device", device},
       {"width", in.w},
       {"height", in.h},
       {"mini_batch", batch},
@@ -101,7 +109,12 @@ int cmd_bench(const Argv& argv) {
       {"conv_backward_gflops", conv_bwd_s > 0 ? 2.0 * conv_flops * batch * iters / conv_bwd_s / 1e9 : 0.0},
       {"peak_rss_mb", double(ru.ru_maxrss) / 1024.0},
   };
-  if (largest >= 0) {
+  if (accelerator) {
+    out["device_memory_mb"] = double(accelerator->memory_in_use_bytes()) / double(1 << 20);
+    out.erase("conv_forward_gflops");
+    out.erase("conv_backward_gflops");
+  }
+  if (largest >= 0 && !accelerator) {
     // The largest convolution's GEMM, and a square one, through OpenBLAS directly.
     const Layer& l = net.layer(size_t(largest));
     const double per_image = l.forward_flops() / 2.0;  // multiply-adds = M*N*K

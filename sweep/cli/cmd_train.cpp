@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/train/classifier_trainer.h"
+#include "core/backend/device.h"
 #include "core/train/train_loop.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
@@ -49,10 +50,12 @@ TrainConfig config_from_flags(const Args& args) {
 int cmd_train(const Argv& argv) {
   Args args("train", argv,
             {"run", "out", "cfg", "train", "val", "max-batches", "eval-every", "checkpoint-every", "max-val-images",
-             "precise-bn", "seed", "threads", "weights", "partial"},
+             "precise-bn", "seed", "threads", "weights", "partial", "device"},
             {"data-parallel"});
   TrainConfig c = args.has("run") ? config_from_run_file(args.get("run", "")) : config_from_flags(args);
   c.out_dir = args.require("out");
+  c.device = args.get("device", "cpu");
+  check_device(c.device, "--device");
   // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);

@@ -1,0 +1,40 @@
+// Device choice for the trainers (device.h). The one place that knows whether this build has the CUDA backend.
+#include "core/backend/device.h"
+
+#include <algorithm>
+
+#include "core/util/error.h"
+
+#if DARKSWEEP_HAVE_CUDA
+#include "core/cuda/cuda_network.h"
+#endif
+
+namespace ds {
+
+std::vector<std::string> available_devices() {
+#if DARKSWEEP_HAVE_CUDA
+  return {"cpu", "cuda"};
+#else
+  return {"cpu"};
+#endif
+}
+
+void check_device(const std::string& device, const std::string& where) {
+  const std::vector<std::string> valid = available_devices();
+  if (std::find(valid.begin(), valid.end(), device) != valid.end()) return;
+  std::string list;
+  for (const std::string& d : valid) list += (list.empty() ? "" : ", ") + d;
+  throw InputError(where + ": unknown or unavailable device '" + device + "' (this build has: " + list + ")");
+}
+
+void use_device(Network& net, const std::string& device) {
+  check_device(device, "device");
+  if (device == "cpu" || net.accelerator()) return;
+#if DARKSWEEP_HAVE_CUDA
+  net.attach(std::make_unique<cuda::Network>(net));
+#endif
+}
+
+std::string device_of(const Network& net) { return net.accelerator() ? net.accelerator()->device() : "cpu"; }
+
+}  // namespace ds
