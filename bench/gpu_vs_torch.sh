@@ -126,7 +126,7 @@ def ref_peak(r):
 
 
 def mem(r):
-    for k in ("peak_device_mb", "peak_gpu_mb", "gpu_peak_mb", "device_peak_mb", "peak_memory_mb"):
+    for k in ("peak_device_mb", "device_memory_in_use_mb", "peak_gpu_mb", "gpu_peak_mb", "device_peak_mb", "peak_memory_mb"):
         if isinstance(r.get(k), (int, float)):
             return "%.0f" % r[k]
     return "-"

@@ -41,7 +41,8 @@ void check_keys(const nlohmann::json& obj, const std::vector<std::string>& known
 }  // namespace
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j, const std::string& source, const std::string& base) {
-  check_keys(j, {"cfg", "cfg_text", "overrides", "data", "schedule", "seed", "init", "eval", "loader_threads"}, source,
+  check_keys(j, {"cfg", "cfg_text", "overrides", "data", "schedule", "seed", "init", "eval", "loader_threads", "device"},
+             source,
              "$");
   TrainConfig c;
   if (j.contains("cfg_text")) {
@@ -85,6 +86,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, const std::string& s
   }
   c.seed = member<uint64_t>(j, "seed", 1, source, "$");
   c.loader_threads = member<int>(j, "loader_threads", 2, source, "$");
+  c.device = member<std::string>(j, "device", "cpu", source, "$");
   if (j.contains("init")) {
     const auto& i = j.at("init");
     check_keys(i, {"weights", "partial"}, source, "$.init");
@@ -106,6 +108,7 @@ nlohmann::json TrainConfig::to_json() const {
                       {"seed", seed},
                       {"loader_threads", loader_threads}};
   if (!init_weights.empty()) j["init"] = {{"weights", init_weights}, {"partial", init_partial}};
+  if (device != "cpu") j["device"] = device;
   return j;
 }
 

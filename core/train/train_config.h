@@ -27,13 +27,12 @@ struct TrainConfig {
   std::string init_weights;             // start from these .weights ...
   int init_partial = -1;                // ... keeping only the first N layers (darknet `partial`)
   std::string out_dir;
-  // Where to compute (core/train/device.h): an execution choice like out_dir, so not part of the run's JSON or
-  // identity (the CPU is the reference; a GPU computes the same run up to rounding).
-  std::string device = "cpu";
+  std::string device = "cpu";           // where to compute: "cpu" or "cuda" (core/backend/device.h)
 
   // Reads a run JSON ({"cfg": path or "cfg_text", "overrides": [...], "data": {"train","val","classes"},
   // "schedule": {"max_batches","eval_every","checkpoint_every","eval_images","precise_bn"}, "seed",
-  // "init": {"weights","partial"}, "eval": {"max_images","thresh","nms","precise_bn"}, "loader_threads"}).
+  // "init": {"weights","partial"}, "eval": {"max_images","thresh","nms","precise_bn"}, "loader_threads",
+  // "device"}).
   // Relative paths are resolved against the JSON file's folder. Errors name the JSON path.
   static TrainConfig from_json(const nlohmann::json& j, const std::string& source, const std::string& base_dir);
   nlohmann::json to_json() const;

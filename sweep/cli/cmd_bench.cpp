@@ -110,7 +110,7 @@ int cmd_bench(const Argv& argv) {
       {"peak_rss_mb", double(ru.ru_maxrss) / 1024.0},
   };
   if (accelerator) {
-    out["device_memory_mb"] = double(accelerator->memory_in_use_bytes()) / double(1 << 20);
+    out["device_memory_in_use_mb"] = double(accelerator->memory_in_use_bytes()) / double(1 << 20);
     out.erase("conv_forward_gflops");
     out.erase("conv_backward_gflops");
   }

@@ -54,8 +54,8 @@ int cmd_train(const Argv& argv) {
             {"data-parallel"});
   TrainConfig c = args.has("run") ? config_from_run_file(args.get("run", "")) : config_from_flags(args);
   c.out_dir = args.require("out");
-  c.device = args.get("device", "cpu");
-  check_device(c.device, "--device");
+  if (args.has("device")) c.device = args.get("device", "cpu");  // else the run file's (default cpu)
+  check_device(c.device, args.has("device") ? "--device" : "device");
   // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
