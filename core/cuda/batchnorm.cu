@@ -1,9 +1,8 @@
 // CUDA batch normalisation kernels (formulas and darknet's functions: core/nn/batchnorm.h). Per-channel sums are
-// one block per channel (a tree in shared memory, so they differ from the CPU's sequential float sums by
-// rounding only); the rest is one thread per element.
+// one block per channel (block_sums: a tree in shared memory, so they differ from the CPU's sequential float sums
+// by rounding only); the rest is one thread per element.
 #include "core/cuda/batchnorm.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/launch.h"
+#include "core/cuda/kernels.cuh"
 
 namespace ds::cuda {
 namespace {
@@ -15,40 +14,18 @@ __device__ size_t element_of(ChannelShape s, int c, size_t j) {  // j-th of chan
 
 __device__ int channel_of(ChannelShape s, size_t idx) { return int((idx / size_t(s.spatial)) % size_t(s.channels)); }
 
+// A channel's j-th term of reduce_channels (a functor, so that the kernel sees no nested extended lambda).
+template <typename Term>
+struct ChannelTerm {
+  ChannelShape s;
+  Term term;
+  __device__ float operator()(int c, size_t j) const { return term(c, element_of(s, c, j)); }
+};
+
 // out[c] = finish(c, Σ_j term(c, element j of channel c)), one block per channel.
 template <typename Term, typename Finish>
-__global__ void channel_reduce(ChannelShape s, Term term, Finish finish) {
-  __shared__ float partial[kThreadsPerBlock];
-  const int c = blockIdx.x;
-  const size_t count = size_t(s.batch) * size_t(s.spatial);
-  float sum = 0.f;
-  for (size_t j = threadIdx.x; j < count; j += blockDim.x) sum += term(c, element_of(s, c, j));
-  partial[threadIdx.x] = sum;
-  __syncthreads();
-  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) finish(c, partial[0]);
-}
-
-template <typename Term, typename Finish>
 void reduce_channels(ChannelShape s, Term term, Finish finish) {
-  channel_reduce<<<unsigned(s.channels), kThreadsPerBlock>>>(s, term, finish);
-  DS_CUDA_CHECK_LAUNCH();
-}
-
-template <typename F>
-__global__ void for_each_element(size_t n, F f) {
-  const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i < n) f(i);
-}
-
-template <typename F>
-void elementwise(size_t n, F f) {
-  if (n == 0) return;
-  for_each_element<<<blocks_for(n), kThreadsPerBlock>>>(n, f);
-  DS_CUDA_CHECK_LAUNCH();
+  block_sums(s.channels, size_t(s.batch) * size_t(s.spatial), ChannelTerm<Term>{s, term}, finish);
 }
 
 void ensure(DeviceBuffer& b, size_t n) {

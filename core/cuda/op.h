@@ -32,7 +32,12 @@ std::vector<std::string> native_op_types();
 
 // The CPU layer `layer` of net.host() run on host copies (op.h's header comment).
 std::unique_ptr<Op> make_host_fallback(Network& net, size_t layer);
-// Native ops, one file each (core/cuda/*_op.cpp).
+// Native ops, one file each (core/cuda/*_op.cpp; their kernels: core/cuda/layer_kernels.h).
 std::unique_ptr<Op> make_convolutional_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_maxpool_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_avgpool_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_route_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_shortcut_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_upsample_op(Network& net, size_t layer);
 
 }  // namespace ds::cuda

@@ -1,69 +1,50 @@
-// [maxpool] layer: spatial max pooling (darknet's forward_maxpool_layer / backward_maxpool_layer),
-// including the stride-1 SPP form and darknet's maxpool_depth (max over channels g, g+out_c, ...).
-//
-// forward   out[b,k,i,j] = max over n,m < size of x[b, k, i*stride_y + n - padding/2, j*stride_x + m - padding/2],
-//           cells outside the map ignored; out_w = (w + padding - size)/stride_x + 1 (likewise h);
-//           maxpool_depth: out[b,g,i,j] = max over k = g, g+out_c, ... < c of x[b,k,i,j].
-// backward  dx[argmax] += dout (the delta goes to the input cell that won the max; ties: the first in scan order).
-// A window with no cell inside the map (only possible with padding >= 2*size - 1) outputs 0 and passes no delta,
-// where darknet would output -FLT_MAX.
+// [maxpool] layer on the CPU reference backend (formulas: core/layers/maxpool.h).
+#include "core/layers/maxpool.h"
+
 #include <cfloat>
 
 #include "core/layers/factories.h"
 #include "core/layers/layer_util.h"
 
 namespace ds {
-namespace {
 
-class MaxpoolLayer : public Layer {
- public:
-  std::string_view type() const override { return "maxpool"; }
-
-  Shape in;  // per image
-  int size = 1, stride_x = 1, stride_y = 1, padding = 0;
-  bool depth = false;
-  std::vector<long> argmax;  // per output element of the batch: flat input index, -1 = no valid cell
-
-  void forward(const ForwardArgs& a) override {
-    const float* x = a.in[0].data;
-    float* y = a.out.data;
-    int n = a.out.shape.n;
-    argmax.assign(a.out.size(), -1);
-    const Shape& o = out_shape;
-    for (int b = 0; b < n; ++b)
-      for (int k = 0; k < o.c; ++k)
-        for (int i = 0; i < o.h; ++i)
-          for (int j = 0; j < o.w; ++j) {
-            size_t out_index = ((size_t(b) * o.c + k) * o.h + i) * o.w + j;
-            float best = -FLT_MAX;
-            long best_i = -1;
-            auto consider = [&](int kk, int yy, int xx) {
-              if (yy < 0 || yy >= in.h || xx < 0 || xx >= in.w) return;
-              long idx = long(((size_t(b) * in.c + kk) * in.h + yy) * in.w + xx);
-              if (x[idx] > best || best_i < 0) best = x[idx], best_i = idx;
-            };
-            if (depth) {
-              for (int kk = k; kk < in.c; kk += o.c) consider(kk, i, j);
-            } else {
-              for (int dy = 0; dy < size; ++dy)
-                for (int dx = 0; dx < size; ++dx)
-                  consider(k, i * stride_y + dy - padding / 2, j * stride_x + dx - padding / 2);
-            }
-            y[out_index] = best_i < 0 ? 0.f : best;
-            argmax[out_index] = best_i;
+void MaxpoolLayer::forward(const ForwardArgs& a) {
+  const float* x = a.in[0].data;
+  float* y = a.out.data;
+  int n = a.out.shape.n;
+  argmax.assign(a.out.size(), -1);
+  const Shape& o = out_shape;
+  for (int b = 0; b < n; ++b)
+    for (int k = 0; k < o.c; ++k)
+      for (int i = 0; i < o.h; ++i)
+        for (int j = 0; j < o.w; ++j) {
+          size_t out_index = ((size_t(b) * o.c + k) * o.h + i) * o.w + j;
+          float best = -FLT_MAX;
+          long best_i = -1;
+          auto consider = [&](int kk, int yy, int xx) {
+            if (yy < 0 || yy >= in.h || xx < 0 || xx >= in.w) return;
+            long idx = long(((size_t(b) * in.c + kk) * in.h + yy) * in.w + xx);
+            if (x[idx] > best || best_i < 0) best = x[idx], best_i = idx;
+          };
+          if (depth) {
+            for (int kk = k; kk < in.c; kk += o.c) consider(kk, i, j);
+          } else {
+            for (int dy = 0; dy < size; ++dy)
+              for (int dx = 0; dx < size; ++dx)
+                consider(k, i * stride_y + dy - padding / 2, j * stride_x + dx - padding / 2);
           }
-  }
+          y[out_index] = best_i < 0 ? 0.f : best;
+          argmax[out_index] = best_i;
+        }
+}
 
-  void backward(const BackwardArgs& a) override {
-    float* dx = a.in_delta[0].data;
-    if (!dx) return;
-    const float* dy = a.out_delta.data;
-    for (size_t i = 0; i < a.out_delta.size(); ++i)
-      if (argmax[i] >= 0) dx[argmax[i]] += dy[i];
-  }
-};
-
-}  // namespace
+void MaxpoolLayer::backward(const BackwardArgs& a) {
+  float* dx = a.in_delta[0].data;
+  if (!dx) return;
+  const float* dy = a.out_delta.data;
+  for (size_t i = 0; i < a.out_delta.size(); ++i)
+    if (argmax[i] >= 0) dx[argmax[i]] += dy[i];
+}
 
 std::unique_ptr<Layer> make_maxpool(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<MaxpoolLayer>();

@@ -1,49 +1,26 @@
-// [route] layer: concatenation along channels of the outputs of earlier layers (darknet's
-// forward_route_layer / backward_route_layer); with groups=G, group_id=g each input contributes only
-// its g-th of G equal channel slices (CSP / yolov4-tiny).
-//
-// forward   out[b] = concat over inputs k of x_k[b, g*c_k/G .. (g+1)*c_k/G)
-// backward  dx_k[b, that slice] += the matching channels of dout[b]
+// [route] layer on the CPU reference backend (formulas: core/layers/route.h).
+#include "core/layers/route.h"
+
 #include "core/layers/factories.h"
 #include "core/layers/layer_util.h"
 
 namespace ds {
-namespace {
 
-class RouteLayer : public Layer {
- public:
-  std::string_view type() const override { return "route"; }
-  int groups = 1, group_id = 0;
-  std::vector<size_t> sizes;  // per-image output size of each input
+void RouteLayer::forward(const ForwardArgs& a) {
+  int n = a.out.shape.n;
+  size_t outputs = out_shape.size();
+  for_each_part([&](size_t k, size_t len, size_t in_off, size_t out_off) {
+    copy_blocks(n, len, a.in[k].data, sizes[k], in_off, a.out.data, outputs, out_off, false);
+  });
+}
 
-  template <typename F>
-  void for_each_part(F&& f) const {
-    size_t offset = 0;
-    for (size_t k = 0; k < sizes.size(); ++k) {
-      size_t part = sizes[k] / size_t(groups);
-      f(k, part, part * size_t(group_id), offset);  // (input, length, offset in input, offset in output)
-      offset += part;
-    }
-  }
-
-  void forward(const ForwardArgs& a) override {
-    int n = a.out.shape.n;
-    size_t outputs = out_shape.size();
-    for_each_part([&](size_t k, size_t len, size_t in_off, size_t out_off) {
-      copy_blocks(n, len, a.in[k].data, sizes[k], in_off, a.out.data, outputs, out_off, false);
-    });
-  }
-
-  void backward(const BackwardArgs& a) override {
-    int n = a.out.shape.n;
-    size_t outputs = out_shape.size();
-    for_each_part([&](size_t k, size_t len, size_t in_off, size_t out_off) {
-      copy_blocks(n, len, a.out_delta.data, outputs, out_off, a.in_delta[k].data, sizes[k], in_off, true);
-    });
-  }
-};
-
-}  // namespace
+void RouteLayer::backward(const BackwardArgs& a) {
+  int n = a.out.shape.n;
+  size_t outputs = out_shape.size();
+  for_each_part([&](size_t k, size_t len, size_t in_off, size_t out_off) {
+    copy_blocks(n, len, a.out_delta.data, outputs, out_off, a.in_delta[k].data, sizes[k], in_off, true);
+  });
+}
 
 std::unique_ptr<Layer> make_route(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<RouteLayer>();

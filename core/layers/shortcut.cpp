@@ -1,114 +1,80 @@
-// [shortcut] layer: weighted sum of the previous layer's output and the outputs of `from` layers, then an
-// activation (darknet's forward_shortcut_layer with shortcut_multilayer_cpu, backward_shortcut_multilayer_cpu).
-//
-// Inputs: x_0 = the previous layer, x_1..x_n = the `from` layers. Per image and flat index i < c*h*w:
-//   forward   z[i] = v_0 * x_0[i] + sum over k >= 1 with i < size(x_k) of v_k * x_k[i];  out = act(z)
-//             (an input with fewer channels adds to the first channels only, one with more contributes
-//             its first c channels: darknet compares flat per-image indices)
-//   weights   none: v_k = 1; per_feature: v_k = w[k]; per_channel: v_k = w[k*c + channel(i)]
-//   normalize relu: v_k = relu(w_k) / (eps + sum_j relu(w_j)); softmax: v_k = e^(w_k - max) / (eps + sum_j e^(w_j - max));
-//             eps = 0.0001, the sums over the n+1 weights of the same channel
-//   backward  d = dout * act'(z);  dx_k[i] += v_k * d[i];  dw_k += d[i] * x_k[i]
-//             dw ignores the normalisation's own derivative, exactly as darknet does (its "grad" is 1), so with
-//             relu/softmax the weight update is the gradient w.r.t. v, not w.
+// [shortcut] layer on the CPU reference backend (formulas: core/layers/shortcut.h).
+#include "core/layers/shortcut.h"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 
 #include "core/layers/factories.h"
-#include "core/layers/layer_util.h"
 
 namespace ds {
-namespace {
 
-enum class WeightsType { none, per_feature, per_channel };
-enum class WeightsNorm { none, relu, softmax };
+using WeightsType = ShortcutLayer::WeightsType;
+using WeightsNorm = ShortcutLayer::WeightsNorm;
 
-class ShortcutLayer : public Layer {
- public:
-  std::string_view type() const override { return "shortcut"; }
-  WeightsType weights_type = WeightsType::none;
-  WeightsNorm norm = WeightsNorm::none;
-  ActivationStep act;
-  std::vector<size_t> sizes;  // per-image size of each input (inputs[0] = previous layer)
-  float* weights = nullptr;
-  float* weight_grads = nullptr;
+std::vector<ParamBlock> ShortcutLayer::param_blocks() const {
+  if (weights_type == WeightsType::none) return {};
+  return {ParamBlock{"weights", nweights(), ParamKind::weight}};
+}
 
-  size_t nweights() const {
-    size_t k = inputs.size();
-    return weights_type == WeightsType::per_feature ? k
-           : weights_type == WeightsType::per_channel ? k * size_t(out_shape.c) : 0;
-  }
-  size_t layer_step() const { return weights_type == WeightsType::per_channel ? size_t(out_shape.c) : 1; }
+void ShortcutLayer::init_params(Rng& rng) {  // darknet's make_shortcut_layer: 1 + 0.01 * U(-1, 1)
+  for (size_t i = 0; i < nweights(); ++i) weights[i] = 1.f + 0.01f * rng.uniform(-1.f, 1.f);
+}
 
-  std::vector<ParamBlock> param_blocks() const override {
-    if (weights_type == WeightsType::none) return {};
-    return {ParamBlock{"weights", nweights(), ParamKind::weight}};
-  }
-  void bind_params(float* p, float* g) override { weights = p, weight_grads = g; }
-  void init_params(Rng& rng) override {  // darknet's make_shortcut_layer: 1 + 0.01 * U(-1, 1)
-    for (size_t i = 0; i < nweights(); ++i) weights[i] = 1.f + 0.01f * rng.uniform(-1.f, 1.f);
-  }
-
-  // v[k * step + j]: the effective (normalised) weight of input k for weight column j (0, or the channel).
-  std::vector<float> effective_weights() const {
-    size_t k_count = inputs.size(), step = layer_step();
-    std::vector<float> v(k_count * step, 1.f);
-    if (weights_type == WeightsType::none) return v;
-    for (size_t j = 0; j < step; ++j) {
-      float max_w = -FLT_MAX;
-      for (size_t k = 0; k < k_count; ++k) max_w = std::max(max_w, weights[k * step + j]);
-      float sum = 0.0001f;
-      for (size_t k = 0; k < k_count; ++k) {
-        float w = weights[k * step + j];
-        float e = norm == WeightsNorm::relu ? std::max(w, 0.f) : norm == WeightsNorm::softmax ? std::exp(w - max_w) : w;
-        v[k * step + j] = e;
-        sum += e;
-      }
-      if (norm != WeightsNorm::none)
-        for (size_t k = 0; k < k_count; ++k) v[k * step + j] /= sum;
+std::vector<float> ShortcutLayer::effective_weights(const float* w) const {
+  size_t k_count = inputs.size(), step = layer_step();
+  std::vector<float> v(k_count * step, 1.f);
+  if (weights_type == WeightsType::none) return v;
+  for (size_t j = 0; j < step; ++j) {
+    float max_w = -FLT_MAX;
+    for (size_t k = 0; k < k_count; ++k) max_w = std::max(max_w, w[k * step + j]);
+    float sum = 0.0001f;
+    for (size_t k = 0; k < k_count; ++k) {
+      float wk = w[k * step + j];
+      float e = norm == WeightsNorm::relu ? std::max(wk, 0.f) : norm == WeightsNorm::softmax ? std::exp(wk - max_w) : wk;
+      v[k * step + j] = e;
+      sum += e;
     }
-    return v;
+    if (norm != WeightsNorm::none)
+      for (size_t k = 0; k < k_count; ++k) v[k * step + j] /= sum;
   }
+  return v;
+}
 
-  // Calls f(k, b, i, column) for every input element that reaches the output (i: flat per-image index).
-  template <typename F>
-  void for_each_term(int n, F&& f) const {
-    size_t outputs = out_shape.size(), hw = out_shape.hw();
-    bool per_channel = weights_type == WeightsType::per_channel;
-    for (size_t k = 0; k < inputs.size(); ++k) {
-      size_t len = std::min(outputs, sizes[k]);
-      for (int b = 0; b < n; ++b)
-        for (size_t i = 0; i < len; ++i) f(k, size_t(b), i, per_channel ? i / hw : 0);
-    }
+template <typename F>
+void ShortcutLayer::for_each_term(int n, F&& f) const {
+  size_t outputs = out_shape.size(), hw = out_shape.hw();
+  bool per_channel = weights_type == WeightsType::per_channel;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    size_t len = std::min(outputs, sizes[k]);
+    for (int b = 0; b < n; ++b)
+      for (size_t i = 0; i < len; ++i) f(k, size_t(b), i, per_channel ? i / hw : 0);
   }
+}
 
-  void forward(const ForwardArgs& a) override {
-    int n = a.out.shape.n;
-    size_t outputs = out_shape.size(), step = layer_step();
-    std::vector<float> v = effective_weights();
-    std::fill(a.out.data, a.out.data + a.out.size(), 0.f);
-    for_each_term(n, [&](size_t k, size_t b, size_t i, size_t col) {
-      a.out.data[b * outputs + i] += v[k * step + col] * a.in[k].data[b * sizes[k] + i];
-    });
-    act.forward(a.out);
-  }
+void ShortcutLayer::forward(const ForwardArgs& a) {
+  int n = a.out.shape.n;
+  size_t outputs = out_shape.size(), step = layer_step();
+  std::vector<float> v = effective_weights(weights);
+  std::fill(a.out.data, a.out.data + a.out.size(), 0.f);
+  for_each_term(n, [&](size_t k, size_t b, size_t i, size_t col) {
+    a.out.data[b * outputs + i] += v[k * step + col] * a.in[k].data[b * sizes[k] + i];
+  });
+  act.forward(a.out);
+}
 
-  void backward(const BackwardArgs& a) override {
-    int n = a.out.shape.n;
-    size_t outputs = out_shape.size(), step = layer_step();
-    act.backward(a.out, a.out_delta);
-    std::vector<float> v = effective_weights();
-    bool weighted = weights_type != WeightsType::none;
-    for_each_term(n, [&](size_t k, size_t b, size_t i, size_t col) {
-      float d = a.out_delta.data[b * outputs + i];
-      if (float* dx = a.in_delta[k].data) dx[b * sizes[k] + i] += v[k * step + col] * d;
-      if (weighted) weight_grads[k * step + col] += d * a.in[k].data[b * sizes[k] + i];
-    });
-  }
-};
-
-}  // namespace
+void ShortcutLayer::backward(const BackwardArgs& a) {
+  int n = a.out.shape.n;
+  size_t outputs = out_shape.size(), step = layer_step();
+  act.backward(a.out, a.out_delta);
+  std::vector<float> v = effective_weights(weights);
+  bool weighted = weights_type != WeightsType::none;
+  for_each_term(n, [&](size_t k, size_t b, size_t i, size_t col) {
+    float d = a.out_delta.data[b * outputs + i];
+    if (float* dx = a.in_delta[k].data) dx[b * sizes[k] + i] += v[k * step + col] * d;
+    if (weighted) weight_grads[k * step + col] += d * a.in[k].data[b * sizes[k] + i];
+  });
+}
 
 std::unique_ptr<Layer> make_shortcut(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<ShortcutLayer>();

@@ -1,66 +1,49 @@
-// [upsample] layer: nearest-neighbour upsampling by an integer stride, or (stride < 0) darknet's
-// "reverse" form that sums stride x stride blocks (darknet's forward_upsample_layer / upsample_cpu).
-//
-// up (s > 0)    forward  out[b,k,i,j] = scale * x[b,k,i/s,j/s]
-//               backward dx[b,k,i,j] += scale * sum over the s x s block of dout
-// down (s < 0)  forward  out[b,k,i,j] = scale * sum over the |s| x |s| block of x at (i*|s|, j*|s|)
-//               backward dx[b,k,y,x] += scale * dout[b,k,y/|s|,x/|s|]
+// [upsample] layer on the CPU reference backend (formulas: core/layers/upsample.h).
+#include "core/layers/upsample.h"
+
 #include <algorithm>
 
 #include "core/layers/factories.h"
 #include "core/layers/layer_util.h"
 
 namespace ds {
-namespace {
 
-class UpsampleLayer : public Layer {
- public:
-  std::string_view type() const override { return "upsample"; }
-  Shape in;
-  int stride = 2;
-  bool reverse = false;
-  float scale = 1.f;
-
-  // Visits every (small, large) index pair: the large map is stride x the small one.
-  template <typename F>
-  void for_each_pair(int n, F&& f) const {
-    const Shape& small = reverse ? out_shape : in;
-    int lw = small.w * stride, lh = small.h * stride;
-    for (int b = 0; b < n; ++b)
-      for (int k = 0; k < small.c; ++k) {
-        size_t small_plane = (size_t(b) * small.c + k) * small.hw();
-        size_t large_plane = (size_t(b) * small.c + k) * size_t(lw) * lh;
-        for (int y = 0; y < lh; ++y)
-          for (int x = 0; x < lw; ++x)
-            f(small_plane + size_t(y / stride) * small.w + x / stride, large_plane + size_t(y) * lw + x);
-      }
-  }
-
-  void forward(const ForwardArgs& a) override {
-    const float* x = a.in[0].data;
-    float* y = a.out.data;
-    int n = a.out.shape.n;
-    if (reverse) {
-      std::fill(y, y + a.out.size(), 0.f);
-      for_each_pair(n, [&](size_t s, size_t l) { y[s] += scale * x[l]; });
-    } else {
-      for_each_pair(n, [&](size_t s, size_t l) { y[l] = scale * x[s]; });
+template <typename F>
+void UpsampleLayer::for_each_pair(int n, F&& f) const {
+  const Shape& small = reverse ? out_shape : in;
+  int lw = small.w * stride, lh = small.h * stride;
+  for (int b = 0; b < n; ++b)
+    for (int k = 0; k < small.c; ++k) {
+      size_t small_plane = (size_t(b) * small.c + k) * small.hw();
+      size_t large_plane = (size_t(b) * small.c + k) * size_t(lw) * lh;
+      for (int y = 0; y < lh; ++y)
+        for (int x = 0; x < lw; ++x)
+          f(small_plane + size_t(y / stride) * small.w + x / stride, large_plane + size_t(y) * lw + x);
     }
-  }
+}
 
-  void backward(const BackwardArgs& a) override {
-    float* dx = a.in_delta[0].data;
-    if (!dx) return;
-    const float* dy = a.out_delta.data;
-    int n = a.out.shape.n;
-    if (reverse)
-      for_each_pair(n, [&](size_t s, size_t l) { dx[l] += scale * dy[s]; });
-    else
-      for_each_pair(n, [&](size_t s, size_t l) { dx[s] += scale * dy[l]; });
+void UpsampleLayer::forward(const ForwardArgs& a) {
+  const float* x = a.in[0].data;
+  float* y = a.out.data;
+  int n = a.out.shape.n;
+  if (reverse) {
+    std::fill(y, y + a.out.size(), 0.f);
+    for_each_pair(n, [&](size_t s, size_t l) { y[s] += scale * x[l]; });
+  } else {
+    for_each_pair(n, [&](size_t s, size_t l) { y[l] = scale * x[s]; });
   }
-};
+}
 
-}  // namespace
+void UpsampleLayer::backward(const BackwardArgs& a) {
+  float* dx = a.in_delta[0].data;
+  if (!dx) return;
+  const float* dy = a.out_delta.data;
+  int n = a.out.shape.n;
+  if (reverse)
+    for_each_pair(n, [&](size_t s, size_t l) { dx[l] += scale * dy[s]; });
+  else
+    for_each_pair(n, [&](size_t s, size_t l) { dx[s] += scale * dy[l]; });
+}
 
 std::unique_ptr<Layer> make_upsample(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<UpsampleLayer>();
