@@ -1,4 +1,5 @@
-// Device choice for the trainers (device.h). The one place that knows whether this build has the CUDA backend.
+// Device choice for the trainers and the benchmark (device.h). The one place that knows whether this build has the
+// CUDA backend.
 #include "core/backend/device.h"
 
 #include <algorithm>
@@ -19,19 +20,28 @@ std::vector<std::string> available_devices() {
 #endif
 }
 
-void check_device(const std::string& device, const std::string& where) {
+void check_device(const std::string& device, const std::string& where, const std::string& precision) {
   const std::vector<std::string> valid = available_devices();
-  if (std::find(valid.begin(), valid.end(), device) != valid.end()) return;
-  std::string list;
-  for (const std::string& d : valid) list += (list.empty() ? "" : ", ") + d;
-  throw InputError(where + ": unknown or unavailable device '" + device + "' (this build has: " + list + ")");
+  if (std::find(valid.begin(), valid.end(), device) == valid.end()) {
+    std::string list;
+    for (const std::string& d : valid) list += (list.empty() ? "" : ", ") + d;
+    throw InputError(where + ": unknown or unavailable device '" + device + "' (this build has: " + list + ")");
+  }
+  if (device == "cpu") {
+    if (precision != "fp32")
+      throw InputError(where + ": precision '" + precision + "' needs the cuda device (the CPU computes in fp32)");
+    return;
+  }
+#if DARKSWEEP_HAVE_CUDA
+  cuda::parse_precision(precision, where);
+#endif
 }
 
-void use_device(Network& net, const std::string& device) {
-  check_device(device, "device");
+void use_device(Network& net, const std::string& device, const std::string& precision) {
+  check_device(device, "device", precision);
   if (device == "cpu" || net.accelerator()) return;
 #if DARKSWEEP_HAVE_CUDA
-  net.attach(std::make_unique<cuda::Network>(net));
+  net.attach(std::make_unique<cuda::Network>(net, cuda::parse_precision(precision, "precision")));
 #endif
 }
 

@@ -1,9 +1,16 @@
 // [convolutional] on the GPU: cuDNN's convolution (cross-correlation, groups, dilation, darknet's padding),
 // then the device batch norm (core/cuda/batchnorm.h), biases and the activation, with the CPU layer's formulas
-// (core/layers/convolutional.h). fp32 with FMA math (no TF32), so the CPU reference bounds it to rounding.
+// (core/layers/convolutional.h). Precision (cuda_network.h):
+//   fp32   every convolution in fp32 with FMA math (no TF32), so the CPU reference bounds it to rounding;
+//   tf32   fp32 tensors, tensor-core math (TF32 products, fp32 sums);
+//   mixed  forward and data gradient in fp16 on tensor cores (fp32 sums) from fp16 copies of the input, the
+//          weights (fp32 master copy) and the output delta, the delta multiplied by [net] loss_scale before its
+//          conversion and the data gradient divided by it after (so small deltas do not vanish in fp16);
+//          the weight gradient (a sum over the whole mini-batch, which overflows fp16) in tf32.
+//   Batch norm, biases, activations, outputs and deltas stay fp32 in every mode.
 //
 // cuDNN's algorithms are chosen by its heuristics (cudnnGet*Algorithm_v7): the first that succeeds within the
-// workspace limit (Context::workspace_limit), cached per shape for the life of the process.
+// workspace limit (Context::workspace_limit), cached per shape and precision for the life of the process.
 #include <map>
 #include <string>
 
@@ -11,6 +18,7 @@
 #include "core/cuda/batchnorm.h"
 #include "core/cuda/context.h"
 #include "core/cuda/cuda_network.h"
+#include "core/cuda/half.h"
 #include "core/cuda/op.h"
 #include "core/layers/convolutional.h"
 
@@ -32,42 +40,109 @@ const Perf& first_fitting(const Perf* perf, int count, size_t limit, const std::
                            std::to_string(limit >> 20) + " MiB (raise DS_CUDNN_WORKSPACE_MB)");
 }
 
-class ConvolutionalOp : public Op {
+// The cuDNN description of one convolution of the layer at one data type and math mode, with its algorithms.
+class Convolution {
  public:
-  ConvolutionalOp(Network& net, size_t index) : layer_(dynamic_cast<ConvolutionalLayer&>(net.host().layer(index))) {
-    const ConvolutionalOptions& o = layer_.options();
-    const Shape in = layer_.input_shape(), out = layer_.out_shape;
-    const int n = net.host().mini_batch();
-    DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x_desc_));
-    DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y_desc_));
-    DS_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w_desc_));
-    DS_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv_desc_));
-    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, in.c, in.h, in.w));
-    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y_desc_, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, out.c, out.h, out.w));
-    DS_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w_desc_, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, o.filters,
-                                              in.c / o.groups, o.size, o.size));
-    // darknet pads by padding·dilation (im2col_cpu_ext), and its output size ignores the dilation.
-    DS_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv_desc_, o.padding * o.dilation, o.padding * o.dilation,
-                                                   o.stride_y, o.stride_x, o.dilation, o.dilation,
-                                                   CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    DS_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv_desc_, o.groups));
-    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv_desc_, CUDNN_FMA_MATH));
+  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math) {
+    const ConvolutionalOptions& o = layer.options();
+    const Shape in = layer.input_shape(), out = layer.out_shape;
+    DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
+    DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
+    DS_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
+    DS_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
+    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, type, batch, in.c, in.h, in.w));
+    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, type, batch, out.c, out.h, out.w));
+    DS_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, type, CUDNN_TENSOR_NCHW, o.filters, in.c / o.groups, o.size, o.size));
+    // darknet pads by padding·dilation (im2col_cpu_ext), and its output size ignores the dilation. Sums in fp32.
+    DS_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, o.padding * o.dilation, o.padding * o.dilation, o.stride_y,
+                                                   o.stride_x, o.dilation, o.dilation, CUDNN_CROSS_CORRELATION,
+                                                   CUDNN_DATA_FLOAT));
+    DS_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv, o.groups));
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, math));
     int on = 0, oc = 0, oh = 0, ow = 0;
-    DS_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(conv_desc_, x_desc_, w_desc_, &on, &oc, &oh, &ow));
+    DS_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(conv, x, w, &on, &oc, &oh, &ow));
     if (oc != out.c || oh != out.h || ow != out.w)
-      throw std::logic_error("layer " + std::to_string(index) + ": cuDNN's output " + std::to_string(oc) + "x" +
-                             std::to_string(oh) + "x" + std::to_string(ow) + " differs from darknet's " + out.str());
-    key_ = std::to_string(n) + "/" + in.str() + "/" + out.str() + "/k" + std::to_string(o.size) + "s" +
-           std::to_string(o.stride_y) + "x" + std::to_string(o.stride_x) + "p" + std::to_string(o.padding) + "d" +
-           std::to_string(o.dilation) + "g" + std::to_string(o.groups);
-    algorithms_ = choose_algorithms();
+      throw std::logic_error("cuDNN's convolution output " + std::to_string(oc) + "x" + std::to_string(oh) + "x" +
+                             std::to_string(ow) + " differs from darknet's " + out.str());
+    algorithms = choose(std::to_string(batch) + "/" + in.str() + "/" + out.str() + "/k" + std::to_string(o.size) +
+                        "s" + std::to_string(o.stride_y) + "x" + std::to_string(o.stride_x) + "p" +
+                        std::to_string(o.padding) + "d" + std::to_string(o.dilation) + "g" +
+                        std::to_string(o.groups) + "t" + std::to_string(int(type)) + "m" + std::to_string(int(math)));
+  }
+  ~Convolution() {
+    cudnnDestroyConvolutionDescriptor(conv);
+    cudnnDestroyFilterDescriptor(w);
+    cudnnDestroyTensorDescriptor(y);
+    cudnnDestroyTensorDescriptor(x);
+  }
+  Convolution(const Convolution&) = delete;
+  Convolution& operator=(const Convolution&) = delete;
+
+  // y = conv(x, w);  dw += conv_filter_grad(x, dy);  dx (+)= conv_data_grad(w, dy)  (beta: 0 sets, 1 adds)
+  void forward(const void* xp, const void* wp, void* yp) const {
+    Context& ctx = context();
+    const float one = 1.f, zero = 0.f;
+    DS_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn(), &one, x, xp, w, wp, conv, algorithms.forward,
+                                           ctx.workspace(algorithms.forward_bytes), algorithms.forward_bytes, &zero,
+                                           y, yp));
+  }
+  void backward_filter(const void* xp, const void* dyp, void* dwp, float beta) const {
+    Context& ctx = context();
+    const float one = 1.f;
+    DS_CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, x, xp, y, dyp, conv, algorithms.backward_filter,
+                                                  ctx.workspace(algorithms.backward_filter_bytes),
+                                                  algorithms.backward_filter_bytes, &beta, w, dwp));
+  }
+  void backward_data(const void* wp, const void* dyp, void* dxp, float beta) const {
+    Context& ctx = context();
+    const float one = 1.f;
+    DS_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &one, w, wp, y, dyp, conv, algorithms.backward_data,
+                                                ctx.workspace(algorithms.backward_data_bytes),
+                                                algorithms.backward_data_bytes, &beta, x, dxp));
   }
 
-  ~ConvolutionalOp() override {
-    cudnnDestroyConvolutionDescriptor(conv_desc_);
-    cudnnDestroyFilterDescriptor(w_desc_);
-    cudnnDestroyTensorDescriptor(y_desc_);
-    cudnnDestroyTensorDescriptor(x_desc_);
+ private:
+  Algorithms choose(const std::string& key) const {
+    static std::map<std::string, Algorithms> cache;
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    Context& ctx = context();
+    const size_t limit = ctx.workspace_limit();
+    int count = 0;
+    Algorithms a;
+    cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    DS_CUDNN_CHECK(
+        cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn(), x, w, conv, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, fwd));
+    const auto& f = first_fitting(fwd, count, limit, "forward");
+    a.forward = f.algo, a.forward_bytes = f.memory;
+    cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn(), w, y, conv, x,
+                                                               CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, data));
+    const auto& d = first_fitting(data, count, limit, "backward-data");
+    a.backward_data = d.algo, a.backward_data_bytes = d.memory;
+    cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnn(), x, y, conv, w,
+                                                                 CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, filter));
+    const auto& g = first_fitting(filter, count, limit, "backward-filter");
+    a.backward_filter = g.algo, a.backward_filter_bytes = g.memory;
+    return cache[key] = a;
+  }
+
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  Algorithms algorithms;
+};
+
+class ConvolutionalOp : public Op {
+ public:
+  ConvolutionalOp(Network& net, size_t index)
+      : layer_(dynamic_cast<ConvolutionalLayer&>(net.host().layer(index))),
+        precision_(net.precision()),
+        loss_scale_(net.host().options().loss_scale),
+        fp32_(layer_, net.host().mini_batch(), CUDNN_DATA_FLOAT,
+              precision_ == Precision::fp32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH) {
+    if (precision_ == Precision::mixed)
+      fp16_ = std::make_unique<Convolution>(layer_, net.host().mini_batch(), CUDNN_DATA_HALF, CUDNN_TENSOR_OP_MATH);
   }
 
   void bind_params(float* params, float* grads) override {  // ConvolutionalLayer::bind_params's layout
@@ -84,15 +159,19 @@ class ConvolutionalOp : public Op {
 
   void forward(const ForwardArgs& a) override {
     const ConvolutionalOptions& o = layer_.options();
-    Context& ctx = context();
-    const float one = 1.f, zero = 0.f;
-    DS_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn(), &one, x_desc_, a.in[0].data, w_desc_, weights_, conv_desc_,
-                                           algorithms_.forward, ctx.workspace(algorithms_.forward_bytes),
-                                           algorithms_.forward_bytes, &zero, y_desc_, a.out.data));
+    if (fp16_) {
+      const size_t nx = a.in[0].size(), nw = weights_count(), ny = a.out.size();
+      to_half(a.in[0].data, x16_.reserve(nx), nx);
+      to_half(weights_, w16_.reserve(nw), nw);
+      fp16_->forward(x16_.data(), w16_.data(), y16_.reserve(ny));
+      from_half(y16_.data(), a.out.data, ny);
+    } else {
+      fp32_.forward(a.in[0].data, weights_, a.out.data);
+    }
     const ChannelShape cs = channels(a.out);
     if (o.batch_normalize)
-      cuda::batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum, bn_,
-                        o.cmbn ? a.subdivision + 1 : 0, a.update_statistics);
+      cuda::batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum,
+                              bn_, o.cmbn ? a.subdivision + 1 : 0, a.update_statistics);
     cuda::add_channel_bias(a.out.data, biases_, cs);
     if (keeps_pre_activation()) {
       if (pre_act_.size() != a.out.size()) pre_act_ = DeviceBuffer(a.out.size());
@@ -103,26 +182,27 @@ class ConvolutionalOp : public Op {
 
   void backward(const BackwardArgs& a) override {
     const ConvolutionalOptions& o = layer_.options();
-    Context& ctx = context();
     float* delta = a.out_delta.data;
     const ChannelShape cs = channels(a.out);
     cuda::activation_backward(o.activation, keeps_pre_activation() ? pre_act_.data() : a.out.data, a.out.data, delta,
-                        a.out_delta.size(), {o.filters, size_t(cs.spatial)});
+                              a.out_delta.size(), {o.filters, size_t(cs.spatial)});
     cuda::backward_channel_bias(bias_grads_, delta, cs);
     if (o.batch_normalize) cuda::batchnorm_backward(delta, cs, scales_, rolling_variance_, scale_grads_, bn_);
-    const float one = 1.f;  // beta = 1: the gradients accumulate, as darknet's *_updates
-    DS_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-        ctx.cudnn(), &one, x_desc_, a.in[0].data, y_desc_, delta, conv_desc_, algorithms_.backward_filter,
-        ctx.workspace(algorithms_.backward_filter_bytes), algorithms_.backward_filter_bytes, &one, w_desc_,
-        weight_grads_));
+    // The gradients accumulate (beta = 1), as darknet's *_updates.
+    fp32_.backward_filter(a.in[0].data, delta, weight_grads_, 1.f);
     if (a.in_delta.empty() || !a.in_delta[0].data) return;
-    DS_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &one, w_desc_, weights_, y_desc_, delta, conv_desc_,
-                                                algorithms_.backward_data,
-                                                ctx.workspace(algorithms_.backward_data_bytes),
-                                                algorithms_.backward_data_bytes, &one, x_desc_, a.in_delta[0].data));
+    if (!fp16_) return fp32_.backward_data(weights_, delta, a.in_delta[0].data, 1.f);
+    const size_t ny = a.out_delta.size(), nx = a.in_delta[0].size();
+    to_half(delta, dy16_.reserve(ny), ny, loss_scale_);
+    fp16_->backward_data(w16_.data(), dy16_.data(), dx16_.reserve(nx), 0.f);
+    from_half(dx16_.data(), a.in_delta[0].data, nx, 1.f / loss_scale_, /*accumulate=*/true);
   }
 
  private:
+  size_t weights_count() const {
+    const ConvolutionalOptions& o = layer_.options();
+    return size_t(o.filters) * size_t(layer_.input_shape().c / o.groups) * size_t(o.size) * size_t(o.size);
+  }
   ChannelShape channels(const Tensor& out) const {
     return ChannelShape{out.shape.n, layer_.options().filters, out.shape.h * out.shape.w};
   }
@@ -131,38 +211,12 @@ class ConvolutionalOp : public Op {
     return a == Activation::swish || a == Activation::mish || a == Activation::hard_mish;
   }
 
-  Algorithms choose_algorithms() const {
-    static std::map<std::string, Algorithms> cache;
-    if (auto it = cache.find(key_); it != cache.end()) return it->second;
-    Context& ctx = context();
-    const size_t limit = ctx.workspace_limit();
-    int count = 0;
-    Algorithms a;
-    cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn(), x_desc_, w_desc_, conv_desc_, y_desc_,
-                                                          CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, fwd));
-    const auto& f = first_fitting(fwd, count, limit, "forward");
-    a.forward = f.algo, a.forward_bytes = f.memory;
-    cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn(), w_desc_, y_desc_, conv_desc_, x_desc_,
-                                                               CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, data));
-    const auto& d = first_fitting(data, count, limit, "backward-data");
-    a.backward_data = d.algo, a.backward_data_bytes = d.memory;
-    cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnn(), x_desc_, y_desc_, conv_desc_, w_desc_,
-                                                                 CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count,
-                                                                 filter));
-    const auto& w = first_fitting(filter, count, limit, "backward-filter");
-    a.backward_filter = w.algo, a.backward_filter_bytes = w.memory;
-    return cache[key_] = a;
-  }
-
   ConvolutionalLayer& layer_;
-  cudnnTensorDescriptor_t x_desc_ = nullptr, y_desc_ = nullptr;
-  cudnnFilterDescriptor_t w_desc_ = nullptr;
-  cudnnConvolutionDescriptor_t conv_desc_ = nullptr;
-  std::string key_;
-  Algorithms algorithms_;
+  Precision precision_;
+  float loss_scale_;
+  Convolution fp32_;
+  std::unique_ptr<Convolution> fp16_;  // mixed precision only
+  HalfBuffer x16_, w16_, y16_, dy16_, dx16_;
   float *biases_ = nullptr, *scales_ = nullptr, *rolling_mean_ = nullptr, *rolling_variance_ = nullptr,
         *weights_ = nullptr;
   float *bias_grads_ = nullptr, *scale_grads_ = nullptr, *weight_grads_ = nullptr;

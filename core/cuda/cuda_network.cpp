@@ -5,6 +5,7 @@
 
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/sgd.h"
+#include "core/util/error.h"
 
 namespace ds::cuda {
 namespace {
@@ -23,7 +24,14 @@ void zero(DeviceBuffer& b) {
 
 }  // namespace
 
-Network::Network(ds::Network& host) : host_(host) {
+Precision parse_precision(const std::string& name, const std::string& where) {
+  if (name == "fp32") return Precision::fp32;
+  if (name == "tf32") return Precision::tf32;
+  if (name == "mixed") return Precision::mixed;
+  throw InputError(where + ": unknown precision '" + name + "' (valid: fp32, tf32, mixed)");
+}
+
+Network::Network(ds::Network& host, Precision precision) : host_(host), precision_(precision) {
   const size_t batch = size_t(host.mini_batch());
   params_ = DeviceBuffer(host.num_params());
   grads_ = DeviceBuffer(host.num_params());

@@ -13,9 +13,16 @@
 
 namespace ds::cuda {
 
+// How the convolutions compute (convolutional_op.cpp): fp32 (the CPU's arithmetic up to summation order), tf32
+// (tensor-core products of fp32 tensors), mixed (fp16 tensor-core convolutions, fp32 master weights, [net]
+// loss_scale). Everything else is fp32 in every mode.
+enum class Precision { fp32, tf32, mixed };
+// "fp32" | "tf32" | "mixed"; an unknown name is an InputError listing the valid ones.
+Precision parse_precision(const std::string& name, const std::string& where);
+
 class Network : public Accelerator {
  public:
-  explicit Network(ds::Network& host);
+  explicit Network(ds::Network& host, Precision precision = Precision::fp32);
   ~Network() override;
 
   std::string device() const override { return "cuda"; }
@@ -32,6 +39,7 @@ class Network : public Accelerator {
   size_t memory_in_use_bytes() const override;
 
   ds::Network& host() { return host_; }
+  Precision precision() const { return precision_; }
   // The current pass's input in host memory (the host fallback's layer 0 reads it there).
   const float* host_input() const { return host_input_; }
   // Device views: the network input, layer i's output and delta (batch = the host network's mini-batch).
@@ -45,6 +53,7 @@ class Network : public Accelerator {
   std::vector<Tensor> views_of(const Layer& l, bool deltas, bool want_input_delta);
 
   ds::Network& host_;
+  Precision precision_;
   DeviceBuffer params_, grads_, input_, input_delta_;
   std::vector<DeviceBuffer> outputs_, deltas_;
   std::vector<std::unique_ptr<Op>> ops_;

@@ -75,7 +75,7 @@ int train_classifier(const TrainConfig& c) {
   TrainState st = start_or_resume(c, cfg, net, [&](const TrainState&, const Network& probe) {
     return build_network(cfg, base.width, base.height, base.mini_batch, &probe);
   });
-  use_device(*net, c.device);
+  use_device(*net, c.device, c.precision);
   double avg_loss = -1;
   if (st.rng.count("train")) {  // resumed
     rng.set_state(st.rng.at("train"));

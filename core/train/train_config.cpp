@@ -41,7 +41,8 @@ void check_keys(const nlohmann::json& obj, const std::vector<std::string>& known
 }  // namespace
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j, const std::string& source, const std::string& base) {
-  check_keys(j, {"cfg", "cfg_text", "overrides", "data", "schedule", "seed", "init", "eval", "loader_threads", "device"},
+  check_keys(j, {"cfg", "cfg_text", "overrides", "data", "schedule", "seed", "init", "eval", "loader_threads", "device",
+              "precision"},
              source,
              "$");
   TrainConfig c;
@@ -87,6 +88,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j, const std::string& s
   c.seed = member<uint64_t>(j, "seed", 1, source, "$");
   c.loader_threads = member<int>(j, "loader_threads", 2, source, "$");
   c.device = member<std::string>(j, "device", "cpu", source, "$");
+  c.precision = member<std::string>(j, "precision", "fp32", source, "$");
   if (j.contains("init")) {
     const auto& i = j.at("init");
     check_keys(i, {"weights", "partial"}, source, "$.init");
@@ -109,6 +111,7 @@ nlohmann::json TrainConfig::to_json() const {
                       {"loader_threads", loader_threads}};
   if (!init_weights.empty()) j["init"] = {{"weights", init_weights}, {"partial", init_partial}};
   if (device != "cpu") j["device"] = device;
+  if (precision != "fp32") j["precision"] = precision;
   return j;
 }
 

@@ -28,11 +28,12 @@ struct TrainConfig {
   int init_partial = -1;                // ... keeping only the first N layers (darknet `partial`)
   std::string out_dir;
   std::string device = "cpu";           // where to compute: "cpu" or "cuda" (core/backend/device.h)
+  std::string precision = "fp32";       // on cuda: "fp32", "tf32" or "mixed" 
 
   // Reads a run JSON ({"cfg": path or "cfg_text", "overrides": [...], "data": {"train","val","classes"},
   // "schedule": {"max_batches","eval_every","checkpoint_every","eval_images","precise_bn"}, "seed",
   // "init": {"weights","partial"}, "eval": {"max_images","thresh","nms","precise_bn"}, "loader_threads",
-  // "device"}).
+  // "device", "precision"}).
   // Relative paths are resolved against the JSON file's folder. Errors name the JSON path.
   static TrainConfig from_json(const nlohmann::json& j, const std::string& source, const std::string& base_dir);
   nlohmann::json to_json() const;

@@ -68,7 +68,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
              saved.extra.value("mini_batch", base.mini_batch)};
     return build_network(cfg, shape.w, shape.h, shape.mini_batch, &probe);
   });
-  use_device(*net, c.device);
+  use_device(*net, c.device, c.precision);
   double avg_loss = -1;
   if (st.rng.count("train")) {  // resumed
     rng.set_state(st.rng.at("train"));
@@ -106,7 +106,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
       ShapeChoice next = random_shape(base, random, int(st.iteration), c.seed);
       if (next.w != shape.w || next.h != shape.h || next.mini_batch != shape.mini_batch) {
         net = build_network(cfg, next.w, next.h, next.mini_batch, net.get());
-        use_device(*net, c.device);
+        use_device(*net, c.device, c.precision);
         shape = next;
       }
     }

@@ -42,9 +42,9 @@ double sgemm_gflops(int m, int n, int k, int repeats) {
 }  // namespace
 
 int cmd_bench(const Argv& argv) {
-  Args args("bench", argv, {"cfg", "size", "batch", "iters", "warmup", "seed", "device"});
-  const std::string device = args.get("device", "cpu");
-  check_device(device, "--device");
+  Args args("bench", argv, {"cfg", "size", "batch", "iters", "warmup", "seed", "device", "precision"});
+  const std::string device = args.get("device", "cpu"), precision = args.get("precision", "fp32");
+  check_device(device, "--device", precision);
   const std::string cfg_path = args.require("cfg");
   Cfg cfg = parse_cfg_file(cfg_path);
   if (args.has("size")) {
@@ -56,7 +56,7 @@ int cmd_bench(const Argv& argv) {
   Network net(cfg, batch);
   Rng rng(uint64_t(args.get_int("seed", 1)));
   net.init_params(rng);
-  use_device(net, device);
+  use_device(net, device, precision);
   Accelerator* accelerator = net.accelerator();
   Shape in = net.input_shape();
   std::vector<float> x(size_t(batch) * in.size());
@@ -95,6 +95,7 @@ int cmd_bench(const Argv& argv) {
   nlohmann::json out = {
       {"cfg", cfg_path},
       {"device", device},
+      {"precision", precision},
       {"width", in.w},
       {"height", in.h},
       {"mini_batch", batch},

@@ -50,12 +50,13 @@ TrainConfig config_from_flags(const Args& args) {
 int cmd_train(const Argv& argv) {
   Args args("train", argv,
             {"run", "out", "cfg", "train", "val", "max-batches", "eval-every", "checkpoint-every", "max-val-images",
-             "precise-bn", "seed", "threads", "weights", "partial", "device"},
+             "precise-bn", "seed", "threads", "weights", "partial", "device", "precision"},
             {"data-parallel"});
   TrainConfig c = args.has("run") ? config_from_run_file(args.get("run", "")) : config_from_flags(args);
   c.out_dir = args.require("out");
   if (args.has("device")) c.device = args.get("device", "cpu");  // else the run file's (default cpu)
-  check_device(c.device, args.has("device") ? "--device" : "device");
+  if (args.has("precision")) c.precision = args.get("precision", "fp32");
+  check_device(c.device, args.has("device") ? "--device" : "device", c.precision);
   // SIGTERM (Slurm preemption, `sweep run` stopping) and SIGINT: checkpoint at the next iteration, exit 4.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
