@@ -2,14 +2,15 @@
 # The one device check of a GPU session: on a machine with the CUDA toolkit, CMake and ninja but no Debian
 # packages, builds the core-only tree (-DDARKSWEEP_CORE_ONLY=ON, dependencies from .devdeps made here by
 # scripts/device-deps.sh) and runs, each step time-boxed, all within TOTAL_S seconds (default 510):
-#   1. configure build-gpu (ninja, CMAKE_CUDA_ARCHITECTURES=90)      -> $OUT/configure.log
-#   2. build test_cuda and ds_bench                                    -> $OUT/build.log
-#   3. ctest -L gpu                                                    -> $OUT/gpu_tests.log
-#   4. ds_bench on the YOLOv4 detector, 512 px, mini-batch 8, --device cuda
-#                                                                      -> $OUT/bench_yolov4_512_b8_cuda.{json,log}
-#   5. bench/gpu_vs_torch.sh, if it exists (env: DARKSWEEP_BUILD_DIR, DS_BENCH, OUT)
-#                                                                      -> $OUT/gpu_vs_torch.log
-#   6. build test_core and run its unit tests (OpenBLAS from .devdeps) -> $OUT/core_build.log, core_tests.log
+#   1. configure build-gpu (ninja, CMAKE_CUDA_ARCHITECTURES=90)      -> $OUT/configure.log (cuDNN found: summary)
+#   2. build test_cuda and ds_bench (also as build-gpu/sweep/sweep)  -> $OUT/build.log
+#   3. build test_core                                                -> $OUT/core_build.log
+#   4. ctest -L gpu                                                   -> $OUT/gpu_tests.log
+#   5. ds_bench on the YOLOv4 detector, 512 px, mini-batch 8, --device cuda
+#                                                                     -> $OUT/bench_yolov4_512_b8_cuda.{json,log}
+#   6. bench/gpu_vs_torch.sh --build build-gpu, if it exists, with the time left but 60 s as its --budget
+#                                                                     -> $OUT/gpu_vs_torch.{log,jsonl}
+#   7. test_core's unit tests (OpenBLAS from .devdeps on that machine) -> $OUT/core_tests.log
 # A failed step does not stop the later ones (a failed build skips what needs it); $OUT/summary.txt
 # lists every step's exit code and seconds. Logs are written as they go (tee), so a cut-off run still
 # returns what it had.
@@ -76,9 +77,14 @@ if [ "$configured" = 1 ] &&
    step build 300 "$OUT/build.log" cmake --build "$build" -j "$jobs" --target test_cuda ds_bench; then
   built=1
 fi
+core_built=0
+if [ "$configured" = 1 ] &&
+   step core_build 120 "$OUT/core_build.log" cmake --build "$build" -j "$jobs" --target test_core; then
+  core_built=1
+fi
 
 if [ "$built" = 1 ]; then
-  step gpu_tests 120 "$OUT/gpu_tests.log" ctest --test-dir "$build" -L gpu --output-on-failure --timeout 100
+  step gpu_tests 150 "$OUT/gpu_tests.log" ctest --test-dir "$build" -L gpu --output-on-failure --timeout 120
 else
   log "gpu_tests      skipped: build failed"
 fi
@@ -87,7 +93,7 @@ bench_exe="$build/ds_bench"
 detector=experiments/cfg/paper/cspdarknet53-panet-spp.cfg   # YOLOv4: CSPDarknet53 + SPP + PANet
 if [ -x "$bench_exe" ]; then
   # stdout is the JSON; stderr (and the timeout's notice) go to the .log
-  step bench_cuda 150 "$OUT/bench_yolov4_512_b8_cuda.log" \
+  step bench_cuda 120 "$OUT/bench_yolov4_512_b8_cuda.log" \
     bash -c '"$1" --cfg "$2" --size 512 --batch 8 --device cuda > "$3"' _ "$bench_exe" "$detector" \
     "$OUT/bench_yolov4_512_b8_cuda.json"
   cat "$OUT/bench_yolov4_512_b8_cuda.json" 2>/dev/null
@@ -96,14 +102,19 @@ else
 fi
 
 if [ -f bench/gpu_vs_torch.sh ]; then
-  DARKSWEEP_BUILD_DIR="$build" DS_BENCH="$PWD/$bench_exe" OUT="$OUT" \
-    step gpu_vs_torch 180 "$OUT/gpu_vs_torch.log" bash bench/gpu_vs_torch.sh
+  budget=$(( $(remaining) - 60 ))   # what is left but the core tests' share and the script's own overhead
+  budget=$(( budget > 290 ? 290 : budget ))
+  if [ "$budget" -ge 60 ]; then
+    step gpu_vs_torch $(( budget + 40 )) "$OUT/gpu_vs_torch.log" \
+      bash bench/gpu_vs_torch.sh --build "$build" --out "$OUT/gpu_vs_torch.jsonl" --budget "$budget"
+  else
+    log "gpu_vs_torch   skipped: ${budget}s budget"
+  fi
 else
   log "gpu_vs_torch   skipped: no bench/gpu_vs_torch.sh"
 fi
 
-if [ "$configured" = 1 ] &&
-   step core_build 120 "$OUT/core_build.log" cmake --build "$build" -j "$jobs" --target test_core; then
+if [ "$core_built" = 1 ]; then
   step core_tests 90 "$OUT/core_tests.log" ctest --test-dir "$build" -L unit -j "$jobs" --timeout 60
 fi
 
