@@ -2,7 +2,8 @@
 // CPU reference, from the same parameters, input, truths and random numbers; skips without a GPU.
 // Per layer: ‖gpu − cpu‖/‖cpu‖ of the outputs ≤ 2e-4 (fp32 cuDNN algorithms sum in other orders, Winograd/FFT
 // round differently), of the deltas reaching the input and of the parameter gradients ≤ 2e-3 (sums over the
-// batch), and of the parameters after one SGD step ≤ 1e-5.
+// batch), and of the parameters after one SGD step ≤ 1e-5. In tf32 and mixed precision (10-bit mantissas in the
+// convolutions' products and fp16 inputs) the bounds are 5e-3, 3e-2 and 1e-4.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -18,7 +19,10 @@ using namespace ds;
 
 namespace {
 
-constexpr double kForwardTolerance = 2e-4, kBackwardTolerance = 2e-3, kStepTolerance = 1e-5;
+struct Tolerances {
+  double forward, backward, step;
+};
+constexpr Tolerances kFp32{2e-4, 2e-3, 1e-5}, kReduced{5e-3, 3e-2, 1e-4};
 
 std::vector<float> uniform(size_t n, float lo, float hi, Rng& rng) {
   std::vector<float> v(n);
@@ -39,13 +43,18 @@ struct NetworkPair {
   std::unique_ptr<Network> cpu, gpu;
   cuda::Network* device = nullptr;
 
-  explicit NetworkPair(const Cfg& cfg) : cpu(std::make_unique<Network>(cfg)), gpu(std::make_unique<Network>(cfg)) {
+  Tolerances tol;
+
+  explicit NetworkPair(const Cfg& cfg, cuda::Precision precision = cuda::Precision::fp32)
+      : cpu(std::make_unique<Network>(cfg)),
+        gpu(std::make_unique<Network>(cfg)),
+        tol(precision == cuda::Precision::fp32 ? kFp32 : kReduced) {
     Rng init(7);
     cpu->init_params(init);
     for (size_t i = 0; i < cpu->num_params(); ++i)  // rolling statistics away from 0 / 1, so inference tests them
       if (cpu->params()[i] == 0.f) cpu->params()[i] = 0.01f * float(i % 7);
     std::copy(cpu->params(), cpu->params() + cpu->num_params(), gpu->params());
-    auto d = std::make_unique<cuda::Network>(*gpu);
+    auto d = std::make_unique<cuda::Network>(*gpu, precision);
     device = d.get();
     gpu->attach(std::move(d));
   }
@@ -69,14 +78,15 @@ std::vector<std::vector<TruthBox>> random_truths(int images, int classes, Rng& r
 void expect_outputs_match(NetworkPair& p, const std::string& what) {
   for (size_t i = 0; i < p.cpu->num_layers(); ++i) {
     const Tensor want = p.cpu->output(i);
-    EXPECT_LE(test::relative_l2(host_copy(p.device->output(i)), host_copy(want.data, want.size())), kForwardTolerance)
+    EXPECT_LE(test::relative_l2(host_copy(p.device->output(i)), host_copy(want.data, want.size())), p.tol.forward)
         << what << ": output of layer " << i << " [" << p.cpu->layer(i).type() << "]";
   }
 }
 
 // One training pass (forward, deltas, backward, SGD) and an inference pass, compared layer by layer.
-void expect_gpu_matches_cpu(const Cfg& cfg, int subdivision = 0) {
-  NetworkPair p(cfg);
+void expect_gpu_matches_cpu(const Cfg& cfg, cuda::Precision precision = cuda::Precision::fp32) {
+  NetworkPair p(cfg, precision);
+  const int subdivision = 0;
   const int n = p.cpu->mini_batch();
   const size_t in_size = size_t(n) * p.cpu->input_shape().size();
   Rng data(11);
@@ -100,17 +110,17 @@ void expect_gpu_matches_cpu(const Cfg& cfg, int subdivision = 0) {
   std::vector<float> dx_cpu(in_size, 0.f), dx_gpu(in_size, 0.f);
   p.cpu->backward(x.data(), dx_cpu.data());
   p.gpu->backward(x.data(), dx_gpu.data());
-  EXPECT_LE(test::relative_l2(dx_gpu, dx_cpu), kBackwardTolerance) << "delta of the network input";
+  EXPECT_LE(test::relative_l2(dx_gpu, dx_cpu), p.tol.backward) << "delta of the network input";
   p.gpu->sync_to_host();
   for (const ParamSlot& s : p.cpu->param_slots())
     EXPECT_LE(test::relative_l2(p.gpu->grads() + s.offset, p.cpu->grads() + s.offset, s.block.count),
-              kBackwardTolerance)
+              p.tol.backward)
         << "gradient of layer " << s.layer << " [" << p.cpu->layer(size_t(s.layer)).type() << "] " << s.block.name;
 
   sgd_step(*p.cpu, 0.01f);
   sgd_step(*p.gpu, 0.01f);
   p.gpu->sync_to_host();
-  EXPECT_LE(test::relative_l2(p.gpu->params(), p.cpu->params(), p.cpu->num_params()), kStepTolerance)
+  EXPECT_LE(test::relative_l2(p.gpu->params(), p.cpu->params(), p.cpu->num_params()), p.tol.step)
       << "parameters after one SGD step";
 
   p.cpu->forward(x.data(), false);
@@ -176,6 +186,19 @@ activation=relu
 TEST(GpuNetwork, ConvolutionsMatchCpu) {
   if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
   expect_gpu_matches_cpu(from_text(kConvolutions));
+}
+
+TEST(GpuNetwork, ConvolutionsInTf32AndMixedPrecisionMatchCpu) {
+  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
+  expect_gpu_matches_cpu(from_text(kConvolutions), cuda::Precision::tf32);
+  expect_gpu_matches_cpu(from_text(kConvolutions), cuda::Precision::mixed);
+}
+
+TEST(GpuNetwork, SmokeDetectorInMixedPrecisionMatchesCpu) {
+  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
+  Cfg cfg = parse_cfg_file(std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-csp-spp-pan.cfg");
+  apply_overrides(cfg, {"net.width=96", "net.height=64", "net.batch=2", "net.subdivisions=1", "net.loss_scale=128"});
+  expect_gpu_matches_cpu(cfg, cuda::Precision::mixed);
 }
 
 TEST(GpuNetwork, CmbnSecondMiniBatchMatchesCpu) {
