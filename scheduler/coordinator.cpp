@@ -300,7 +300,7 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
       // A run on K slots that do not fit yet stops the runs after it from starting, so that the slots
       // freed meanwhile gather for it instead of going to smaller runs again and again.
       for (const RunRecord* r : ready) {
-        std::vector<int> chosen = free_slots(host, sup, processes_of[r->id]);
+        std::vector<int> chosen = free_slots(host, sup, std::max(1, processes_of[r->id]));
         if (chosen.empty()) break;
         nlohmann::json config = nlohmann::json::parse(r->config);
         std::optional<std::string> init;
