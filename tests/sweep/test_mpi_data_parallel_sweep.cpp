@@ -1,7 +1,8 @@
 // `sweep run` giving one run K slots (a spec's "processes", scheduler/data_parallel_launch.h) with the real
 // trainer: a stage on 2 processes beside a normal stage in a sweep of 2 slots, the 2-process run equal to the
 // same run (the same id) trained on one process, its attempt holding both slots; and SIGTERM to the
-// coordinator reaching both processes through the nested mpirun (exit 4, resumed by the next `sweep run`).
+// coordinator reaching both processes through the nested mpirun (exit 4, resumed by the next `sweep run`);
+// and the same under MPI dispatch.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -99,6 +100,24 @@ TEST_F(MpiDataParallelSweep, AStageOnTwoSlotsTrainsLikeOneProcessBesideANormalSt
     if (!value.is_number()) continue;
     EXPECT_NEAR(m2.at(key).get<double>(), value.get<double>(), 1e-3) << key;
   }
+}
+
+// Under `mpirun -np 2 sweep run --slots 2` the 2-process run takes both slots of one rank; its nested mpirun
+// works because the job's OMPI_*/PMIX_* variables are left out (with them: "mpirun does not support
+// recursive calls").
+TEST_F(MpiDataParallelSweep, UnderMpiDispatchARunTakesTwoSlotsOfOneRank) {
+  auto r = test::run_command("mpirun --oversubscribe -np 2 " + std::string(DS_SWEEP_EXE) + " run " +
+                             write_spec("mpi.json", 2, 2, true) + " --db " + dir_ / "mpi.db" + " --slots 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Store store(dir_ / "mpi.db", Store::Mode::read_only);
+  for (const auto& run : store.runs("dp")) EXPECT_EQ(run.state, "done") << run.row_label;
+  auto a = store.attempts(run_named(store, "k").id).at(0);
+  EXPECT_EQ(a.processes, 2);
+  EXPECT_EQ(a.slot % 2, 0) << "slots 0,1 of rank 0 or 2,3 of rank 1";
+  EXPECT_NE(r.output.find("attempt 1 (rank " + std::to_string(a.rank) + " slots " + std::to_string(a.slot) + "," +
+                          std::to_string(a.slot + 1) + ", "),
+            std::string::npos)
+      << r.output;
 }
 
 TEST_F(MpiDataParallelSweep, SigtermReachesEveryProcessAndTheRestartResumes) {
