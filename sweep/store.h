@@ -37,7 +37,7 @@ struct AttemptRecord {
   std::string host, gpu, reason, log_path;
   int64_t pid = 0;
   int rank = 0, slot = -1;
-  int processes = 1;  // > 1: a data-parallel attempt on slots slot .. slot + processes - 1 of its rank
+  int processes = 1;  // > 1: a data-parallel attempt on that many slots of its rank, `slot` the first
   double start = 0;
   std::optional<double> end;
   std::optional<int> exit_code, signal;
