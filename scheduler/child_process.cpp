@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "scheduler/data_parallel_launch.h"
+
 extern char** environ;
 
 namespace ds {
@@ -30,6 +32,7 @@ Child spawn_child(const SpawnSpec& spec) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
+    if (spec.without_mpi_launch_env && is_mpi_launch_variable(kv)) continue;
     bool replaced = false;
     for (const auto& add : spec.env)
       replaced = replaced || kv.substr(0, kv.find('=') + 1) == add.substr(0, add.find('=') + 1);

@@ -19,6 +19,9 @@ struct SpawnSpec {
   std::vector<std::string> env;   // "KEY=VALUE" added to (or replacing in) the coordinator's environment
   std::string log_path;       // the child's stderr
   std::string progress_path;  // opened for appending as the child's stdout and fd 3
+  // Leave out the inherited variables of an enclosing MPI launch (is_mpi_launch_variable): the child is
+  // a nested mpirun (scheduler/data_parallel_launch.h).
+  bool without_mpi_launch_env = false;
 };
 
 struct Child {

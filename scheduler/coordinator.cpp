@@ -15,6 +15,7 @@
 
 #include "core/util/error.h"
 #include "scheduler/coordinator_lock.h"
+#include "scheduler/data_parallel_launch.h"
 #include "scheduler/status_line.h"
 #include "scheduler/supervisor.h"
 #include "scheduler/trainer_run_file.h"
@@ -87,6 +88,44 @@ void check_data_files(const Spec& spec, const Plan& plan, const std::string& spe
     }
 }
 
+// A run on K processes holds K slots of one rank at once: a K beyond the slots of every rank would wait
+// forever. Returns whether any run needs more than one slot.
+bool check_processes(const Spec& spec, const ChildHost& host) {
+  std::map<int, int> per_rank;
+  for (const auto& p : host.slots()) ++per_rank[p.rank];
+  int most = 0;
+  for (const auto& [rank, n] : per_rank) most = std::max(most, n);
+  const bool mpi = std::any_of(host.slots().begin(), host.slots().end(), [](const Placement& p) { return p.rank != 0; });
+  bool any = false;
+  auto check = [&](int k, const std::string& where) {
+    if (k <= 1) return;
+    any = true;
+    const std::string need = "processes " + std::to_string(k) + " needs " + std::to_string(k) + " slots at once";
+    if (k > most && mpi)
+      spec.fail(where, need + " on one MPI rank, and no rank has more than " + std::to_string(most) +
+                           " (give each rank enough: `mpirun ... sweep run --slots " + std::to_string(k) + "`)");
+    if (k > most) spec.fail(where, need + ", and the sweep has " + std::to_string(most) + " (`sweep run --slots " +
+                                       std::to_string(k) + "` or more)");
+  };
+  for (const auto& st : spec.stages) check(st.processes, st.processes_where);
+  for (const auto& row : spec.rows) check(row.processes, row.processes_where);
+  return any;
+}
+
+// `k` free slots of one rank (the first such rank), or none.
+std::vector<int> free_slots(const ChildHost& host, const Supervisor& sup, int k) {
+  std::set<int> used;
+  for (const auto& [id, a] : sup.live()) used.insert(a.slots.begin(), a.slots.end());
+  std::map<int, std::vector<int>> of_rank;
+  for (const auto& p : host.slots()) {
+    if (used.count(p.slot)) continue;
+    auto& free = of_rank[p.rank];
+    free.push_back(p.slot);
+    if (int(free.size()) == k) return free;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string default_runs_dir(const std::string& db_path) {
@@ -116,6 +155,7 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   };
 
   if (device == "cuda") check_gpu_binding(host);
+  const bool data_parallel = check_processes(spec, host);
   if (o.trainer.empty()) check_data_files(spec, plan, spec_dir);
   std::string trainer = o.trainer.empty() ? self_executable() : o.trainer;
   if (::access(trainer.c_str(), X_OK) != 0) throw InputError("sweep run: --trainer '" + trainer + "' is not an executable");
@@ -141,6 +181,9 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   // store with their results but are neither trained nor the sweep's any more (reports, status).
   std::set<std::string> planned;
   std::map<std::string, double> estimate_of;
+  // Processes per run come from the spec as expanded now (not the store: they are no part of a run's
+  // identity), so a resumed sweep gives a run the slots its spec asks for today.
+  std::map<std::string, int> processes_of;
   auto expand = [&]() {
     plan = expand_spec(spec, o.device, fitness_of);
     int n = store.add_runs(spec.name, plan.runs,
@@ -149,6 +192,7 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
     for (const auto& r : plan.runs) {
       planned.insert(r.id);
       estimate_of[r.id] = r.estimate;
+      processes_of[r.id] = r.processes;
     }
     return n;
   };
@@ -182,6 +226,7 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   so.kill_grace_s = o.kill_grace_s;
   so.retries = o.retries;
   so.device = device;
+  if (data_parallel) so.mpirun = find_mpirun("sweep run: a spec whose \"processes\" is above 1");
   Supervisor sup(store, host, so);
   InterruptHandlers handlers;
 
@@ -196,13 +241,6 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
   bool runs_changed = false;
   std::vector<RunRecord> runs = current_runs();
 
-  auto free_slot = [&]() {
-    std::set<int> used;
-    for (const auto& [id, a] : sup.live()) used.insert(a.place.slot);
-    for (int s = 0; s < slots; ++s)
-      if (!used.count(s)) return s;
-    return -1;
-  };
   auto print_line = [&]() {
     std::vector<RunningView> views;
     double running_left = 0, running_done = 0;
@@ -242,7 +280,7 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
       runs_changed = false;
       last_read = now;
     }
-    if (!stopping && free_slot() >= 0) {
+    if (!stopping && !free_slots(host, sup, 1).empty()) {
       std::map<std::string, std::string> state_of;
       for (const auto& r : runs) state_of[r.id] = r.state;
       auto dep_done = [&](const std::string& id) {
@@ -259,13 +297,16 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
       // Longest first: the sweep's makespan is bounded below by its longest run, so start those early.
       std::stable_sort(ready.begin(), ready.end(),
                        [](const RunRecord* a, const RunRecord* b) { return a->estimate > b->estimate; });
+      // A run on K slots that do not fit yet stops the runs after it from starting, so that the slots
+      // freed meanwhile gather for it instead of going to smaller runs again and again.
       for (const RunRecord* r : ready) {
-        int slot = free_slot();
-        if (slot < 0) break;
+        std::vector<int> chosen = free_slots(host, sup, std::max(1, processes_of[r->id]));
+        if (chosen.empty()) break;
         nlohmann::json config = nlohmann::json::parse(r->config);
         std::optional<std::string> init;
         if (config["inputs"].contains("init_from")) init = store.artifact(config["inputs"]["init_from"]["run"], "weights");
-        sup.start(*r, runs_dir + "/" + r->id, trainer_run_file(config, cfg_name_of(r->stage), spec_dir, init), "train", slot);
+        sup.start(*r, runs_dir + "/" + r->id, trainer_run_file(config, cfg_name_of(r->stage), spec_dir, init), "train",
+                  chosen);
       }
     }
     for (const auto& f : sup.poll(200)) {
@@ -279,8 +320,10 @@ int run_sweep(const SweepOptions& o, ChildHost& host) {
         what += "; retry in " + format_duration(delay);
       }
       if (f.end.state == "ok") work_done += estimate_of[f.run_id];
-      std::fprintf(stderr, "sweep run: %.8s attempt %d (rank %d slot %d, %s): %s\n", f.run_id.c_str(), f.number,
-                   f.place.rank, f.place.slot, format_duration(f.seconds).c_str(), what.c_str());
+      std::string where = "slot";
+      for (size_t i = 0; i < f.slots.size(); ++i) where += (i ? "," : f.slots.size() > 1 ? "s " : " ") + std::to_string(f.slots[i]);
+      std::fprintf(stderr, "sweep run: %.8s attempt %d (rank %d %s, %s): %s\n", f.run_id.c_str(), f.number,
+                   f.place.rank, where.c_str(), format_duration(f.seconds).c_str(), what.c_str());
       runs_changed = true;
       if (!plan.complete()) {
         int n = expand();

@@ -24,7 +24,8 @@ Placement placement_from_json(const json& j) {
 json to_json(const LaunchRequest& r) {
   return {{"attempt_id", r.attempt_id}, {"slot", r.slot},           {"run_dir", r.run_dir},
           {"run_json", r.run_json},     {"marker", r.marker},       {"argv", r.spawn.argv},
-          {"env", r.spawn.env},         {"log_path", r.spawn.log_path}, {"progress_path", r.spawn.progress_path}};
+          {"env", r.spawn.env},         {"log_path", r.spawn.log_path}, {"progress_path", r.spawn.progress_path},
+          {"without_mpi_launch_env", r.spawn.without_mpi_launch_env}};
 }
 
 LaunchRequest launch_from_json(const json& j) {
@@ -38,6 +39,7 @@ LaunchRequest launch_from_json(const json& j) {
   r.spawn.env = j.at("env").get<std::vector<std::string>>();
   r.spawn.log_path = j.at("log_path").get<std::string>();
   r.spawn.progress_path = j.at("progress_path").get<std::string>();
+  r.spawn.without_mpi_launch_env = j.at("without_mpi_launch_env").get<bool>();
   return r;
 }
 

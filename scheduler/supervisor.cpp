@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "scheduler/attempt_outcome.h"
+#include "scheduler/data_parallel_launch.h"
 #include "scheduler/progress_event.h"
 
 namespace ds {
@@ -20,10 +21,18 @@ bool Supervisor::running(const std::string& run_id) const {
 }
 
 void Supervisor::start(const RunRecord& run, const std::string& run_dir, const nlohmann::json& run_json,
-                       const std::string& purpose, int slot) {
+                       const std::string& purpose, const std::vector<int>& slots) {
+  const int slot = slots.at(0);
   const Placement& place = host_.slots().at(size_t(slot));
-  std::string gpu = options_.device == "cuda" ? place.gpu : "";
-  auto attempt = store_.begin_attempt(run.id, purpose, {place.host, place.rank, place.slot, gpu}, run_dir);
+  std::vector<std::string> gpus;  // one per process on cuda
+  std::string gpu;
+  for (int s : slots) {
+    if (options_.device != "cuda") break;
+    gpus.push_back(host_.slots().at(size_t(s)).gpu);
+    gpu += (gpu.empty() ? "" : ",") + gpus.back();
+  }
+  const int processes = int(slots.size());
+  auto attempt = store_.begin_attempt(run.id, purpose, {place.host, place.rank, place.slot, gpu, processes}, run_dir);
   LaunchRequest request;
   request.attempt_id = attempt.id;
   request.slot = slot;
@@ -37,6 +46,11 @@ void Supervisor::start(const RunRecord& run, const std::string& run_dir, const n
   request.spawn.env = {"DS_PROGRESS_FD=" + std::to_string(kProgressFd), "DS_RUN_ID=" + run.id,
                        "DS_ATTEMPT=" + std::to_string(attempt.number), "DS_SLOT=" + std::to_string(slot),
                        "CUDA_VISIBLE_DEVICES=" + gpu};
+  if (processes > 1) {
+    // Only process 0 reports: its stdout reaches the progress file through mpirun's.
+    request.spawn.argv = data_parallel_argv(options_.mpirun, processes, gpus, request.spawn.argv);
+    request.spawn.without_mpi_launch_env = true;
+  }
   request.spawn.log_path = attempt.log_path;
   request.spawn.progress_path = run_dir + "/progress.jsonl";
   LiveAttempt a;
@@ -45,6 +59,7 @@ void Supervisor::start(const RunRecord& run, const std::string& run_dir, const n
   a.attempt_id = attempt.id;
   a.number = attempt.number;
   a.place = place;
+  a.slots = slots;
   a.run_dir = run_dir;
   a.log_path = attempt.log_path;
   a.started = a.last_output = now_seconds();
@@ -107,6 +122,7 @@ FinishedAttempt Supervisor::finished_record(const LiveAttempt& a, const AttemptE
   f.attempt_id = a.attempt_id;
   f.number = a.number;
   f.place = a.place;
+  f.slots = a.slots;
   f.end = end;
   f.metrics = a.done_metrics;
   f.seconds = now_seconds() - a.started;
@@ -198,7 +214,9 @@ std::vector<FinishedAttempt> Supervisor::poll(int wait_ms) {
 }
 
 void Supervisor::stop(LiveAttempt& a) {
-  host_.signal(a.attempt_id, SIGTERM);
+  // mpirun answers SIGTERM by killing its processes at once (exit 1), while it forwards SIGUSR1 to each,
+  // which `sweep train --data-parallel` takes as SIGTERM: checkpoint, exit 4.
+  host_.signal(a.attempt_id, a.slots.size() > 1 ? SIGUSR1 : SIGTERM);
   if (a.kill_at == 0) a.kill_at = now_seconds() + options_.kill_grace_s;
 }
 

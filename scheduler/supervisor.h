@@ -21,6 +21,7 @@ struct SupervisorOptions {
   double kill_grace_s = 30;   // SIGTERM -> SIGKILL delay
   int retries = 2;            // failed attempts allowed beyond the first
   std::string device = "cpu";
+  std::string mpirun;         // starts attempts on several slots (find_mpirun); needed only for those
 };
 
 struct LiveAttempt {
@@ -28,7 +29,8 @@ struct LiveAttempt {
   std::string purpose;  // train | reproduce
   int64_t attempt_id = 0;
   int number = 0;
-  Placement place;
+  Placement place;         // of its first slot
+  std::vector<int> slots;  // every slot it holds: one, or K of one rank for a data-parallel run
   std::string run_dir, log_path;
   int64_t pid = 0;            // 0 until the host reports the start
   std::string buffer;         // progress bytes not yet split into lines
@@ -50,6 +52,7 @@ struct FinishedAttempt {
   int64_t attempt_id = 0;
   int number = 0;
   Placement place;
+  std::vector<int> slots;
   AttemptEnd end;
   nlohmann::json metrics;  // the done event's metrics ({} when none)
   double seconds = 0;
@@ -59,10 +62,11 @@ class Supervisor {
  public:
   Supervisor(Store& store, ChildHost& host, SupervisorOptions options);
 
-  // Records a new attempt on slot `slot` of the host and has the host write RUN_DIR/run.json (`run_json`,
-  // see trainer_run_file.h) and start the trainer.
+  // Records a new attempt on `slots` of the host and has the host write RUN_DIR/run.json (`run_json`, see
+  // trainer_run_file.h) and start the trainer: on one slot `sweep train`; on K slots (of one rank) the K
+  // processes of `mpirun -np K sweep train --data-parallel`, each with its slot's GPU.
   void start(const RunRecord& run, const std::string& run_dir, const nlohmann::json& run_json,
-             const std::string& purpose, int slot);
+             const std::string& purpose, const std::vector<int>& slots);
   // Handles the host's events for up to `wait_ms`, enforces timeouts, heartbeats and kill deadlines, and
   // records ended attempts. Returns the attempts that ended.
   std::vector<FinishedAttempt> poll(int wait_ms);

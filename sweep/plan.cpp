@@ -140,7 +140,27 @@ class Expander {
     Cfg cfg;
     json cfg_overrides = json::array(), data, schedule, hooks;
     double estimate = 0;
+    int processes = 1;
   };
+
+  // The row's "processes" (else its stage's), checked against what `sweep train --data-parallel` accepts.
+  int processes(const SpecRow& row, const Cfg& cfg) const {
+    const SpecStage& st = spec_.stage(row.stage);
+    const int k = row.processes > 0 ? row.processes : st.processes;
+    if (k == 1) return k;
+    const std::string& where = row.processes > 0 ? row.processes_where : st.processes_where;
+    const std::string what = "processes " + std::to_string(k) + ": ";
+    bool detector = std::any_of(cfg.sections.begin(), cfg.sections.end(),
+                                [](const CfgSection& s) { return s.type == "yolo" || s.type == "Gaussian_yolo"; });
+    if (!detector)
+      spec_.fail(where, what + "only detector runs (a cfg with [yolo] heads) train data-parallel; row '" + row.label +
+                            "' trains a classifier: use processes 1");
+    const int subdivisions = cfg.net().get_int("subdivisions", 1);
+    if (subdivisions % k != 0)
+      spec_.fail(where, what + "must divide [net] subdivisions (each process trains subdivisions/K of every batch's "
+                               "mini-batches); row '" + row.label + "' has subdivisions=" + std::to_string(subdivisions));
+    return k;
+  }
 
   Config configure(const SpecRow& row, const std::vector<Override>& overrides) const {
     const RunBase& base = spec_.stage(row.stage).base;
@@ -168,6 +188,7 @@ class Expander {
     } catch (const InputError& e) {
       spec_.fail(row.where, e.what());
     }
+    c.processes = processes(row, c.cfg);
     return c;
   }
 
@@ -214,6 +235,7 @@ class Expander {
     run.repeat = repeat;
     run.deps = std::move(deps);
     run.estimate = c.estimate;
+    run.processes = c.processes;
     return run;
   }
 

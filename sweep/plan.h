@@ -27,6 +27,9 @@ struct ResolvedRun {
   int repeat = 0;
   std::vector<std::string> deps;  // ids of runs that must be done first (stage order, init_from)
   double estimate = 0;            // relative cost: iterations x batch x width x height / 1e6
+  // Processes (slots) it trains on, data-parallel when > 1 (the spec's "processes"). Not in `config`: the
+  // same run on 1 or K processes is the same experiment, with the same id.
+  int processes = 1;
 };
 
 // One individual of a GA generation: its run (for an elite, the run of the generation it was first

@@ -183,11 +183,18 @@ void read_base(const Reader& r, const json& j, Spec& spec) {
   }
 }
 
+// "processes": how many processes (and slots) each run trains on, data-parallel (docs/spec.md).
+int read_processes(const Reader& r, const json& j, const std::string& path, const Spec& spec) {
+  int k = r.integer(j, path, 1);
+  if (k > kMaxProcesses) spec.fail(path, "expected an integer from 1 to " + std::to_string(kMaxProcesses) + ", got " + std::to_string(k));
+  return k;
+}
+
 void read_stages(const Reader& r, const json& j, Spec& spec) {
   if (!j.is_array()) spec.fail("stages", "expected an array of stages, got " + type_name(j));
   for (size_t i = 0; i < j.size(); ++i) {
     std::string path = json_index("stages", i);
-    r.object(j[i], path, {"name", "after", "base", "ga"});
+    r.object(j[i], path, {"name", "after", "base", "ga", "processes"});
     if (!j[i].contains("name")) spec.fail(path, "missing key 'name'");
     SpecStage st;
     st.name = r.string(j[i]["name"], path + ".name");
@@ -199,6 +206,10 @@ void read_stages(const Reader& r, const json& j, Spec& spec) {
     for (const auto& s : spec.stages)
       if (s.name == st.name) spec.fail(path + ".name", "duplicate stage '" + st.name + "'");
     if (j[i].contains("after")) st.after = r.strings(j[i]["after"], path + ".after");
+    if (j[i].contains("processes")) {
+      st.processes_where = path + ".processes";
+      st.processes = read_processes(r, j[i]["processes"], st.processes_where, spec);
+    }
     spec.stages.push_back(st);
   }
   auto names = stage_names(spec);
@@ -319,11 +330,15 @@ void read_row_fields(const Reader& r, const json& j, const std::string& path, Sp
     if (!j["test_hooks"].is_object()) spec.fail(path + ".test_hooks", "expected an object");
     row.test_hooks = j["test_hooks"];
   }
+  if (j.contains("processes")) {
+    row.processes_where = path + ".processes";
+    row.processes = read_processes(r, j["processes"], row.processes_where, spec);
+  }
 }
 
 SpecRow read_row(const Reader& r, const json& j, size_t index, Spec& spec) {
   std::string path = json_index("rows", index);
-  r.object(j, path, {"name", "switches", "overrides", "paper", "stage", "init_from", "ga_from", "test_hooks"});
+  r.object(j, path, {"name", "switches", "overrides", "paper", "stage", "init_from", "ga_from", "test_hooks", "processes"});
   SpecRow row;
   row.where = path;
   row.label = j.contains("name") ? r.string(j["name"], path + ".name") : path;
@@ -353,7 +368,7 @@ SpecRow read_row(const Reader& r, const json& j, size_t index, Spec& spec) {
 // A grid: the cartesian product of switch groups; each group lists alternatives, "" meaning "none".
 void read_grid(const Reader& r, const json& j, size_t index, Spec& spec) {
   std::string path = json_index("grids", index);
-  r.object(j, path, {"name", "groups", "overrides", "stage", "ga_from", "test_hooks"});
+  r.object(j, path, {"name", "groups", "overrides", "stage", "ga_from", "test_hooks", "processes"});
   if (!j.contains("groups")) spec.fail(path, "missing key 'groups' (a list of switch alternatives per axis)");
   const json& g = j["groups"];
   if (!g.is_array() || g.empty()) spec.fail(path + ".groups", "expected a non-empty array of arrays");
@@ -448,7 +463,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::map
     }
   }
   if (j.contains("stages")) read_stages(r, j["stages"], spec);
-  if (spec.stages.empty()) spec.stages.push_back({"main", spec.base, {}, std::nullopt, {}});
+  if (spec.stages.empty()) spec.stages.push_back({"main", spec.base, {}, std::nullopt, {}, 1, {}});
   for (size_t i = 0; i < spec.stages.size(); ++i)
     if (j.contains("stages") && j["stages"][i].contains("ga")) read_ga(r, j["stages"][i]["ga"], i, spec);
   if (j.contains("seeds")) {

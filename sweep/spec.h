@@ -43,6 +43,10 @@ struct SpecRow {
   std::optional<InitFrom> init_from;
   std::string ga_from;  // a GA stage whose best individual's gene overrides follow the row's switches
   nlohmann::json test_hooks = nlohmann::json::object();  // merged over base.test_hooks
+  // "processes": K > 1 trains each of the row's runs data-parallel over K processes (K slots at once);
+  // 0: the stage's. An execution resource, not part of the runs' identity.
+  int processes = 0;
+  std::string processes_where;  // its JSON path, for errors
 };
 
 // What a stage's runs start from: the cfg (its bytes are part of every run's identity), the overrides
@@ -65,6 +69,8 @@ struct SpecStage {
   // stage's own switches and overrides) plus its gene overrides.
   std::optional<GaSpec> ga;
   SpecRow individual;
+  int processes = 1;  // "processes": the default of its rows (and of a GA stage's individuals)
+  std::string processes_where;
 };
 
 struct Spec {
@@ -98,6 +104,8 @@ struct Spec {
 // The most runs (rows x seeds x repeats) one spec may expand to: far beyond any paper table, and
 // small enough that a typo (a 100k-row file, a grid of 20 axes) is refused before anything is allocated.
 inline constexpr size_t kMaxSpecRuns = 10000;
+// The most processes one run may train on ("processes"; as many as `sweep run --slots` allows).
+inline constexpr int kMaxProcesses = 1024;
 
 // `params` (NAME -> VALUE, `sweep run --param`) replace the spec's "params" defaults before ${NAME} is
 // substituted; a name the spec does not declare is an InputError.

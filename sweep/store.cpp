@@ -67,6 +67,11 @@ CREATE TABLE ga_generations(
     R"sql(
 ALTER TABLE sweep_runs ADD COLUMN current INTEGER NOT NULL DEFAULT 1;
 )sql",
+    // 4 -> 5: how many processes (slots) an attempt trained on: K > 1 for a data-parallel run, whose slot is
+    // the first of its K and whose gpu lists their GPUs.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN processes INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -241,7 +246,8 @@ RunRecord Store::find_run(const std::string& id_or_prefix) {
 std::vector<AttemptRecord> Store::attempts(const std::string& run) {
   Stmt s(*db_,
          "SELECT id, run, number, purpose, state, host, gpu, reason, log_path, pid, rank, slot, start, end, "
-         "exit_code, signal, iteration, max_iterations, loss, last_seen FROM attempts WHERE run = ?1 ORDER BY number");
+         "exit_code, signal, iteration, max_iterations, loss, last_seen, processes FROM attempts WHERE run = ?1 "
+         "ORDER BY number");
   s.bind(1, run);
   std::vector<AttemptRecord> out;
   while (s.step()) {
@@ -266,6 +272,7 @@ std::vector<AttemptRecord> Store::attempts(const std::string& run) {
     if (!s.is_null(17)) a.max_iterations = s.int64(17);
     if (!s.is_null(18)) a.loss = s.real(18);
     if (!s.is_null(19)) a.last_seen = s.real(19);
+    a.processes = int(s.int64(20));
     out.push_back(a);
   }
   return out;
@@ -327,10 +334,10 @@ Store::NewAttempt Store::begin_attempt(const std::string& run, const std::string
   int number = int(next.int64(0));
   std::string log_path = log_dir + "/attempt-" + std::to_string(number) + ".log";
   Stmt add(*db_,
-           "INSERT INTO attempts(run, number, purpose, state, host, slot, gpu, start, log_path, last_seen, rank) "
-           "VALUES(?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?7, ?9)");
+           "INSERT INTO attempts(run, number, purpose, state, host, slot, gpu, start, log_path, last_seen, rank, processes) "
+           "VALUES(?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?7, ?9, ?10)");
   add.bind(1, run).bind(2, number).bind(3, purpose).bind(4, place.host).bind(5, place.slot).bind(6, place.gpu);
-  add.bind(7, now_seconds()).bind(8, log_path).bind(9, place.rank).run();
+  add.bind(7, now_seconds()).bind(8, log_path).bind(9, place.rank).bind(10, place.processes).run();
   int64_t id = db_->last_insert_rowid();
   if (purpose == "train") {
     Stmt mark(*db_, "UPDATE runs SET state = 'running', updated = ?2 WHERE id = ?1");

@@ -13,7 +13,7 @@
 
 namespace ds {
 
-inline constexpr int kStoreSchemaVersion = 4;
+inline constexpr int kStoreSchemaVersion = 5;
 
 struct RunRecord {
   std::string id;
@@ -37,6 +37,7 @@ struct AttemptRecord {
   std::string host, gpu, reason, log_path;
   int64_t pid = 0;
   int rank = 0, slot = -1;
+  int processes = 1;  // > 1: a data-parallel attempt on that many slots of its rank, `slot` the first
   double start = 0;
   std::optional<double> end;
   std::optional<int> exit_code, signal;
@@ -66,8 +67,9 @@ struct AttemptEnd {
 struct AttemptPlace {
   std::string host;
   int rank = 0;   // MPI rank (0 in a local sweep)
-  int slot = -1;
-  std::string gpu;  // CUDA_VISIBLE_DEVICES of the trainer ("" on the CPU)
+  int slot = -1;    // the first of its slots
+  std::string gpu;  // CUDA_VISIBLE_DEVICES of the trainer ("" on the CPU; one GPU per process, comma-separated)
+  int processes = 1;
 };
 
 // One individual of one GA generation as stored, with its generation's best so far (empty until the

@@ -47,7 +47,7 @@ int cmd_reproduce(const Argv& argv) {
 
   LocalChildHost host(local_placements(1, make_gpu_binding("", 0, std::getenv("CUDA_VISIBLE_DEVICES"))));
   Supervisor sup(store, host, so);
-  sup.start(run, dir, run_json, "reproduce", 0);
+  sup.start(run, dir, run_json, "reproduce", {0});
   std::fprintf(stderr, "sweep reproduce: re-training %s in %s\n", run.id.c_str(), dir.c_str());
   std::vector<FinishedAttempt> finished;
   while (finished.empty()) finished = sup.poll(500);

@@ -82,9 +82,11 @@ int cmd_status(const Argv& argv) {
       std::string progress = a.iteration ? std::to_string(*a.iteration) + "/" + std::to_string(a.max_iterations.value_or(0))
                                          : "-";
       double end = a.end.value_or(now_seconds());
-      std::printf("      #%d %-9s %-11s %s %s pid %lld rank %d slot %d%s%s  %s  it %s  %s  %s\n", a.number,
+      // A data-parallel attempt: its first slot and how many it held.
+      std::string processes = a.processes > 1 ? " (" + std::to_string(a.processes) + " processes)" : "";
+      std::printf("      #%d %-9s %-11s %s %s pid %lld rank %d slot %d%s%s%s  %s  it %s  %s  %s\n", a.number,
                   a.purpose.c_str(), a.state.c_str(), a.host.c_str(), clock_time(a.start).c_str(), (long long)a.pid,
-                  a.rank, a.slot,
+                  a.rank, a.slot, processes.c_str(),
                   a.gpu.empty() ? "" : " gpu ", a.gpu.c_str(), format_duration(end - a.start).c_str(),
                   progress.c_str(), how.c_str(), a.reason.c_str());
       if (!a.log_path.empty()) std::printf("         log %s\n", a.log_path.c_str());

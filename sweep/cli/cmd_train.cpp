@@ -1,6 +1,8 @@
 // `sweep train`: trains one detector run, or one classifier run when the cfg ends in [softmax] (classifier_trainer.h),
 // from a resolved run JSON (what the scheduler's children get) or from flags, and prints JSON-lines progress
 // (docs/progress_protocol.md).
+#include <sys/prctl.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +67,11 @@ int cmd_train(const Argv& argv) {
   // `mpirun -np K sweep train ... --data-parallel`: the K processes train one run (core/train/data_parallel.h).
   // An explicit flag, not the MPI environment: the trainers that `mpirun ... sweep run` starts inherit it.
   if (classifier) throw InputError(c.cfg_path + ": --data-parallel trains detectors only (for now)");
+  // SIGUSR1 too: mpirun forwards it to every process, while on SIGTERM it kills them at once. `sweep run`
+  // stops its data-parallel runs with it (scheduler/supervisor.cpp).
+  std::signal(SIGUSR1, request_stop);
+  // A process whose mpirun died (killed with its sweep) stops too, instead of training on as an orphan.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   MpiSession session;
   MpiAllReduce processes(session);
   return train_detector(c, &processes);

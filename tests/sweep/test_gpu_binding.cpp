@@ -1,8 +1,9 @@
-// GPU binding of slots (explicit map, modulo GPUs per node, inherited CUDA_VISIBLE_DEVICES) and the
-// JSON round trip of the coordinator-worker messages.
+// GPU binding of slots (explicit map, modulo GPUs per node, inherited CUDA_VISIBLE_DEVICES), the nested
+// mpirun of a run on several slots, and the JSON round trip of the coordinator-worker messages.
 #include <gtest/gtest.h>
 
 #include "core/util/error.h"
+#include "scheduler/data_parallel_launch.h"
 #include "scheduler/gpu_binding.h"
 #include "scheduler/mpi_protocol.h"
 
@@ -37,6 +38,28 @@ TEST(SlotGpus, PlacementsKeepTheErrorForCudaSweepsOnly) {
   EXPECT_NE(slots[1].gpu_error.find("not among CUDA_VISIBLE_DEVICES"), std::string::npos);
 }
 
+// A run on K slots: one `-np K` job on CPUs; on GPUs one app context per process, each seeing its slot's GPU.
+TEST(DataParallelLaunch, CpuJobOrOneAppContextPerGpu) {
+  const std::vector<std::string> trainer = {"/bin/sweep", "train", "--run", "R/run.json", "--out", "R"};
+  const std::vector<std::string> head = {"/usr/bin/mpirun", "--oversubscribe", "--bind-to", "none", "--stdin", "none"};
+  auto expect = [&](std::vector<std::string> tail) {
+    std::vector<std::string> out = head;
+    out.insert(out.end(), tail.begin(), tail.end());
+    return out;
+  };
+  EXPECT_EQ(data_parallel_argv("/usr/bin/mpirun", 2, {}, trainer),
+            expect({"-np", "2", "/bin/sweep", "train", "--run", "R/run.json", "--out", "R", "--data-parallel"}));
+  EXPECT_EQ(data_parallel_argv("/usr/bin/mpirun", 2, {"3", "5"}, trainer),
+            expect({"-np", "1", "-x", "CUDA_VISIBLE_DEVICES=3", "/bin/sweep", "train", "--run", "R/run.json", "--out",
+                    "R", "--data-parallel", ":", "-np", "1", "-x", "CUDA_VISIBLE_DEVICES=5", "/bin/sweep", "train",
+                    "--run", "R/run.json", "--out", "R", "--data-parallel"}));
+  // What an enclosing mpirun gave the coordinator stays out of the nested job; running as root stays allowed.
+  for (const char* kv : {"OMPI_COMM_WORLD_RANK=0", "OMPI_MCA_orte_hnp_uri=1.0;tcp://x", "PMIX_RANK=0", "PMI_SIZE=2"})
+    EXPECT_TRUE(is_mpi_launch_variable(kv)) << kv;
+  for (const char* kv : {"OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "PATH=/bin", "DS_RUN_ID=x"})
+    EXPECT_FALSE(is_mpi_launch_variable(kv)) << kv;
+}
+
 TEST(WorkerMessages, RoundTripAsJson) {
   Placement p{"node7", 3, 9, 1, "2", ""};
   Placement q = placement_from_json(to_json(p));
@@ -56,6 +79,7 @@ TEST(WorkerMessages, RoundTripAsJson) {
   r.spawn.env = {"DS_ATTEMPT=2", "CUDA_VISIBLE_DEVICES="};
   r.spawn.log_path = "/runs/abc/attempt-2.log";
   r.spawn.progress_path = "/runs/abc/progress.jsonl";
+  r.spawn.without_mpi_launch_env = true;
   LaunchRequest s = launch_from_json(to_json(r));
   EXPECT_EQ(s.attempt_id, 42);
   EXPECT_EQ(s.run_json, r.run_json);
@@ -63,6 +87,7 @@ TEST(WorkerMessages, RoundTripAsJson) {
   EXPECT_EQ(s.spawn.argv, r.spawn.argv);
   EXPECT_EQ(s.spawn.env, r.spawn.env);
   EXPECT_EQ(s.spawn.progress_path, r.spawn.progress_path);
+  EXPECT_TRUE(s.spawn.without_mpi_launch_env);
 
   std::vector<HostEvent> events = {{HostEvent::Kind::started, 42, 1234, "", 0},
                                    {HostEvent::Kind::output, 42, 0, "{\"event\":\"iter\"}\n", 0},

@@ -220,5 +220,59 @@ TEST(SpecErrors, InitFromMustNameARowOfThatStage) {
       << error_of(text);
 }
 
+// "processes" (a stage's, a row's or a grid's) says how many slots each run trains on; the runs' ids do not
+// depend on it (the same run on K processes is the same experiment).
+TEST(SpecExpand, ProcessesAreAnExecutionResourceOutsideTheRunId) {
+  auto plan_of = [](const std::string& stage_processes, const std::string& row_processes) {
+    return expand_spec(parse_spec(R"({"name": "x", "base": {"cfg": "tiny.cfg", "overrides": ["net.subdivisions=4"]},
+      "stages": [{"name": "a")" + stage_processes + R"(}, {"name": "b", "after": ["a"]}],
+      "rows": [{"stage": "a"}, {"stage": "a", "overrides": ["net.batch=4"])" + row_processes + R"(}, {"stage": "b", "overrides": ["net.momentum=0.95"]}],
+      "grids": [{"stage": "b", "groups": [["M", "S"]], "processes": 2}],
+      "switches": {"S": ["yolo.scale_x_y=1.05"], "M": ["net.mosaic=1"]}})", sweep_fixture("specs/inline.json")));
+  };
+  Plan one = plan_of("", ""), many = plan_of(R"(, "processes": 4)", R"(, "processes": 2)");
+  ASSERT_EQ(one.runs.size(), 5u);
+  ASSERT_EQ(many.runs.size(), 5u);
+  std::vector<int> expected = {4, 2, 1, 2, 2};  // the stage's, the row's own, stage b's default, the grid's
+  for (size_t i = 0; i < one.runs.size(); ++i) {
+    EXPECT_EQ(one.runs[i].id, many.runs[i].id) << i;
+    EXPECT_EQ(one.runs[i].processes, i < 3 ? 1 : 2) << i;
+    EXPECT_EQ(many.runs[i].processes, expected[i]) << i;
+  }
+}
+
+TEST(SpecErrors, BadProcessesNameTheirJsonPath) {
+  auto row_with = [](const std::string& processes) {
+    return error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "overrides": ["net.subdivisions=4"]},
+      "rows": [{}, {"processes": )" + processes + "}]}");
+  };
+  EXPECT_NE(row_with("0").find("rows[1].processes: expected an integer >= 1"), std::string::npos) << row_with("0");
+  EXPECT_NE(row_with("-2").find("rows[1].processes: expected an integer >= 1"), std::string::npos);
+  EXPECT_NE(row_with("\"2\"").find("rows[1].processes: expected an integer, got string"), std::string::npos);
+  EXPECT_NE(row_with("1.5").find("rows[1].processes: expected an integer, got number"), std::string::npos);
+  EXPECT_NE(row_with("5000").find("rows[1].processes: expected an integer from 1 to 1024, got 5000"), std::string::npos);
+  EXPECT_NE(row_with("3").find("rows[1].processes: processes 3: must divide [net] subdivisions"), std::string::npos)
+      << row_with("3");
+  EXPECT_NE(row_with("3").find("has subdivisions=4"), std::string::npos);
+  EXPECT_EQ(row_with("4"), "(no error)");
+  // Overrides count: the subdivisions the run trains with.
+  std::string e = error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "overrides": ["net.subdivisions=4"]},
+      "rows": [{"overrides": ["net.subdivisions=1"], "processes": 2}]})");
+  EXPECT_NE(e.find("rows[0].processes: processes 2: must divide [net] subdivisions"), std::string::npos) << e;
+  // Grids and stages.
+  e = error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg"}, "grids": [{"groups": [[""]], "processes": 0}]})");
+  EXPECT_NE(e.find("grids[0].processes: expected an integer >= 1"), std::string::npos) << e;
+  e = error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg"}, "stages": [{"name": "a", "processes": [2]}], "rows": [{}]})");
+  EXPECT_NE(e.find("stages[0].processes: expected an integer, got array"), std::string::npos) << e;
+  // Only detectors train data-parallel: a classifier stage with processes > 1 is refused at its path.
+  e = error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg"},
+      "stages": [{"name": "pretrain", "processes": 2, "base": {"cfg": "tiny-classifier.cfg",
+                  "overrides": ["net.subdivisions=2"]}}, {"name": "det", "after": ["pretrain"]}],
+      "rows": [{"stage": "pretrain"}, {"stage": "det"}]})");
+  EXPECT_NE(e.find("stages[0].processes: processes 2: only detector runs (a cfg with [yolo] heads) train data-parallel"),
+            std::string::npos)
+      << e;
+}
+
 }  // namespace
 }  // namespace ds

@@ -13,6 +13,7 @@
 #include "core/nn/network.h"
 #include "core/nn/weights_io.h"
 #include "core/util/rng.h"
+#include "tests/support/data_parallel_env.h"
 #include "tests/support/run_command.h"
 #include "tests/support/count_text.h"
 
@@ -27,15 +28,10 @@ const std::string kCfg = std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-cs
 class MpiDataParallel : public ::testing::Test {
  protected:
   void SetUp() override {
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    // mpirun binds each process to one core, where OpenBLAS runs one thread; the single process does too, so
-    // that both sum each matrix product in the same order (the training is sensitive enough to show it).
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    ds::test::set_data_parallel_env();
     dir_ = fs::temp_directory_path() / ("ds_mpi_dp_" + std::to_string(getpid()));
     fs::remove_all(dir_);
-    auto r = run_command(kSweep + " data synth --out " + (dir_ / "data").string() +
-                         " --train 24 --val 4 --size 128 --classes 4 --threads 1");
+    auto r = ds::test::synth_data_parallel_data((dir_ / "data").string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   void TearDown() override { fs::remove_all(dir_); }
