@@ -78,7 +78,9 @@ TEST(ExperimentSpecs, EveryPaperAndSmokeSpecParsesAndExpands) {
         EXPECT_FALSE(plan.runs.empty() && plan.ga.empty());
         for (const auto& r : plan.runs)
           for (const auto& [key, value] : r.config["data"].items())
-            if (value.is_string()) EXPECT_EQ(value.get<std::string>().find("${"), std::string::npos) << key;
+            if (value.is_string()) {
+              EXPECT_EQ(value.get<std::string>().find("${"), std::string::npos) << key;
+            }
       } catch (const std::exception& e) {
         ADD_FAILURE() << e.what();
       }

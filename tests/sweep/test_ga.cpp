@@ -335,7 +335,9 @@ TEST(E2eGa, ADivergedIndividualGetsFitnessZeroAndDoesNotBlock) {
   EXPECT_GE(failed, 1);
   EXPECT_EQ(store.ga("ga-e2e").size(), 8u);
   for (const auto& run : store.runs("ga-e2e"))
-    if (run.row_label == "GA") EXPECT_EQ(run.state, "done");
+    if (run.row_label == "GA") {
+      EXPECT_EQ(run.state, "done");
+    }
 }
 
 TEST(E2eGa, KilledInGenerationTwoResumesToTheSamePopulations) {
