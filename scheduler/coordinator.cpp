@@ -143,6 +143,7 @@ int run_local_sweep(const SweepOptions& o) {
 int run_sweep(const SweepOptions& o, ChildHost& host) {
   // Everything that can be wrong with the input is found before the database is touched.
   Spec spec = load_spec(o.spec_path, o.params);
+  if (!o.precision.empty()) spec.precision = o.precision;
   Plan plan = expand_spec(spec, o.device);  // what can be known without the store: validation
   std::string device = o.device.empty() ? spec.device : o.device;
   std::string runs_dir = absolute_dir(o.runs_dir.empty() ? default_runs_dir(o.db_path) : o.runs_dir);

@@ -16,6 +16,7 @@ struct SweepOptions {
   std::string runs_dir;        // default: DB_PATH without ".db" + "-runs"
   int slots = 1;               // locally: slots in all; under MPI: slots per worker rank
   std::string device;          // "" keeps the spec's base.device
+  std::string precision;       // "" keeps the spec's base.precision
   std::string gpu_map;         // --gpu-map: GPU of each slot on a node
   int gpus_per_node = 0;       // --gpus-per-node: node slot i gets GPU i mod G
   bool coordinator_only = false;  // MPI: rank 0 runs no trainers itself

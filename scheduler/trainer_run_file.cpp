@@ -20,6 +20,7 @@ nlohmann::json trainer_run_file(const nlohmann::json& config, const std::string&
       {"schedule", config.value("schedule", nlohmann::json::object())},
       {"seed", config.value("seed", 0)},
       {"device", config.value("device", "cpu")},
+      {"precision", config.value("precision", "fp32")},
   };
   for (const char* key : kTrainerDataFiles) {
     if (!out["data"].contains(key) || !out["data"][key].is_string()) continue;

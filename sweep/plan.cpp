@@ -117,6 +117,8 @@ class Expander {
  public:
   Expander(const Spec& spec, const std::string& device, const FitnessOf& fitness_of)
       : spec_(spec), device_(device.empty() ? spec.device : device), fitness_of_(fitness_of) {
+    if (spec.precision != "fp32" && device_ != "cuda")
+      spec.fail("base.precision", "precision '" + spec.precision + "' needs device 'cuda' (the CPU computes in fp32)");
     for (const auto& st : spec.stages) {
       try {
         base_cfg_[st.name] = parse_cfg_text(st.base.cfg_text, st.base.cfg_path);
@@ -225,6 +227,7 @@ class Expander {
         {"inputs", std::move(inputs)},
     };
     if (!c.hooks.empty()) run.config["test_hooks"] = c.hooks;
+    if (spec_.precision != "fp32") run.config["precision"] = spec_.precision;  // fp32 runs keep their ids
     run.canonical = canonical_json(run.config);
     run.id = sha256_hex(run.canonical);
     run.stage = row.stage;

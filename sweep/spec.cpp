@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/nn/accelerator.h"
 #include "core/util/error.h"
 
 namespace ds {
@@ -170,7 +171,7 @@ void read_run_base(const Reader& r, const json& j, const std::string& path, cons
 }
 
 void read_base(const Reader& r, const json& j, Spec& spec) {
-  r.object(j, "base", {"cfg", "overrides", "data", "schedule", "device", "test_hooks"});
+  r.object(j, "base", {"cfg", "overrides", "data", "schedule", "device", "precision", "test_hooks"});
   if (!j.contains("cfg")) spec.fail("base", "missing key 'cfg' (the network .cfg, relative to the spec file)");
   read_run_base(r, j, "base", spec, spec.base);
   if (j.contains("test_hooks")) {
@@ -180,6 +181,11 @@ void read_base(const Reader& r, const json& j, Spec& spec) {
   if (j.contains("device")) {
     spec.device = r.string(j["device"], "base.device");
     if (spec.device != "cpu" && spec.device != "cuda") spec.fail("base.device", "expected 'cpu' or 'cuda'");
+  }
+  if (j.contains("precision")) {
+    spec.precision = r.string(j["precision"], "base.precision");
+    if (!is_precision_name(spec.precision))
+      spec.fail("base.precision", "expected 'fp32', 'tf32' or 'mixed'");
   }
 }
 

@@ -84,6 +84,7 @@ struct Spec {
   RunBase base;  // the top-level base (each stage's own, resolved, is in stages[i].base)
   nlohmann::json test_hooks = nlohmann::json::object();
   std::string device = "cpu";
+  std::string precision = "fp32";  // on cuda: fp32 | tf32 | mixed (core/cuda/cuda_network.h)
 
   std::vector<std::string> switch_names;  // sorted (nlohmann::json objects keep no order)
   std::map<std::string, std::vector<Override>> switches;

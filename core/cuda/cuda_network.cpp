@@ -25,10 +25,10 @@ void zero(DeviceBuffer& b) {
 }  // namespace
 
 Precision parse_precision(const std::string& name, const std::string& where) {
-  if (name == "fp32") return Precision::fp32;
   if (name == "tf32") return Precision::tf32;
   if (name == "mixed") return Precision::mixed;
-  throw InputError(where + ": unknown precision '" + name + "' (valid: fp32, tf32, mixed)");
+  if (name != "fp32") throw InputError(where + ": unknown precision '" + name + "' (valid: fp32, tf32, mixed)");
+  return Precision::fp32;
 }
 
 Network::Network(ds::Network& host, Precision precision) : host_(host), precision_(precision) {

@@ -12,6 +12,17 @@
 
 namespace ds {
 
+// The precisions of a device's convolutions (cuda::Precision): "fp32" (every device, the default), "tf32", "mixed".
+inline const std::vector<std::string>& precision_names() {
+  static const std::vector<std::string> names{"fp32", "tf32", "mixed"};
+  return names;
+}
+inline bool is_precision_name(const std::string& name) {
+  for (const std::string& n : precision_names())
+    if (n == name) return true;
+  return false;
+}
+
 class Accelerator {
  public:
   virtual ~Accelerator() = default;

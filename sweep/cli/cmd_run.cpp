@@ -1,5 +1,6 @@
 // `sweep run SPEC`: argument checking, then the local coordinator or, under mpirun, the MPI one
 // (scheduler/coordinator.h, scheduler/mpi_sweep.h).
+#include "core/nn/accelerator.h"
 #include "core/util/error.h"
 #include "scheduler/coordinator.h"
 #include "scheduler/mpi_sweep.h"
@@ -10,7 +11,7 @@ namespace ds {
 
 int cmd_run(const Argv& argv) {
   Args args("run", argv,
-            {"slots", "device", "db", "retries", "trainer", "timeout", "heartbeat", "backoff", "kill-grace",
+            {"slots", "device", "precision", "db", "retries", "trainer", "timeout", "heartbeat", "backoff", "kill-grace",
              "progress-every", "runs-dir", "gpu-map", "gpus-per-node", "param"},
             {"force", "coordinator-only"});
   if (args.positional().size() != 1)
@@ -21,6 +22,7 @@ int cmd_run(const Argv& argv) {
   o.runs_dir = args.get("runs-dir", "");
   o.slots = args.get_int("slots", 1);
   o.device = args.get("device", "");
+  o.precision = args.get("precision", "");
   o.gpu_map = args.get("gpu-map", "");
   o.gpus_per_node = args.get_int("gpus-per-node", 0);
   o.coordinator_only = args.has("coordinator-only");
@@ -40,6 +42,8 @@ int cmd_run(const Argv& argv) {
   if (o.slots < 1 || o.slots > 1024) throw InputError("sweep run: --slots must be between 1 and 1024");
   if (!o.device.empty() && o.device != "cpu" && o.device != "cuda")
     throw InputError("sweep run: --device must be cpu or cuda, got '" + o.device + "'");
+  if (!o.precision.empty() && !is_precision_name(o.precision))
+    throw InputError("sweep run: --precision must be fp32, tf32 or mixed, got '" + o.precision + "'");
   if (o.retries < 0) throw InputError("sweep run: --retries must be >= 0");
   if (o.timeout_s < 0 || o.heartbeat_s < 0 || o.backoff_s < 0 || o.kill_grace_s < 0 || o.progress_every_s <= 0)
     throw InputError("sweep run: --timeout, --heartbeat, --backoff and --kill-grace must be >= 0, --progress-every > 0");

@@ -182,6 +182,26 @@ TEST(SpecExpand, DeviceArgumentReplacesBaseDevice) {
 }
 
 
+TEST(SpecExpand, PrecisionIsPartOfACudaRunUnlessFp32) {
+  Spec spec = load_spec(sweep_fixture("specs/features.json"));
+  Plan fp32 = expand_spec(spec, "cuda");
+  EXPECT_FALSE(fp32.runs[0].config.contains("precision"));  // fp32 runs keep the ids they had before precision
+  spec.precision = "mixed";
+  Plan mixed = expand_spec(spec, "cuda");
+  EXPECT_EQ(mixed.runs[0].config["precision"], "mixed");
+  EXPECT_NE(mixed.runs[0].id, fp32.runs[0].id);
+}
+
+TEST(SpecErrors, PrecisionNeedsAKnownNameAndCuda) {
+  EXPECT_NE(error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "device": "cuda", "precision": "fp8"}, "rows": [{}]})")
+                .find("base.precision: expected 'fp32', 'tf32' or 'mixed'"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "precision": "mixed"}, "rows": [{}]})")
+                .find("base.precision: precision 'mixed' needs device 'cuda'"),
+            std::string::npos)
+      << error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg", "precision": "mixed"}, "rows": [{}]})");
+}
+
 TEST(SpecErrors, NameFileLineColumnAndJsonPath) {
   std::string text =
       "{\"name\": \"x\", \"base\": {\"cfg\": \"tiny.cfg\"},\n"
