@@ -3,6 +3,7 @@
 #include "core/backend/device.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/util/error.h"
 
@@ -41,6 +42,8 @@ void use_device(Network& net, const std::string& device, const std::string& prec
   check_device(device, "device", precision);
   if (device == "cpu" || net.accelerator()) return;
 #if DARKSWEEP_HAVE_CUDA
+  if (!cuda::device_available())  // the machine's state, not the input: a failed run (exit 1), not exit 2
+    throw std::runtime_error("device cuda: no usable CUDA device (check the driver and CUDA_VISIBLE_DEVICES)");
   net.attach(std::make_unique<cuda::Network>(net, cuda::parse_precision(precision, "precision")));
 #endif
 }

@@ -46,8 +46,7 @@ class Network : public Accelerator {
   Tensor input();
   Tensor output(size_t i);
   Tensor delta(size_t i);
-  // Layers whose op is the host fallback (for sweep bench and the log: they cost host copies).
-  std::vector<size_t> host_layers() const;
+  std::vector<size_t> host_layers() const override;
 
  private:
   std::vector<Tensor> views_of(const Layer& l, bool deltas, bool want_input_delta);

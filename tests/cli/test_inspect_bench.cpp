@@ -147,3 +147,24 @@ TEST(E2eBench, DataPipelinePrintsImagesPerSecondJson) {
   EXPECT_NE(r.output.find("multiple of 32"), std::string::npos) << r.output;
   std::filesystem::remove_all(dir);
 }
+
+TEST(E2eBench, DeviceAndPrecisionAreCheckedBeforeWork) {
+  auto tpu = run_command(kSweep + " bench --cfg " + kEveryLayer + " --device tpu");
+  EXPECT_EQ(tpu.exit_code, 2) << tpu.output;
+  EXPECT_NE(tpu.output.find("--device: unknown or unavailable device 'tpu' (this build has: cpu"), std::string::npos)
+      << tpu.output;
+  auto cpu_mixed = run_command(kSweep + " bench --cfg " + kEveryLayer + " --precision mixed");
+  EXPECT_EQ(cpu_mixed.exit_code, 2) << cpu_mixed.output;
+  EXPECT_NE(cpu_mixed.output.find("precision 'mixed' needs the cuda device"), std::string::npos) << cpu_mixed.output;
+}
+
+TEST(E2eBench, CudaWithoutAGpuFailsClearly) {
+  auto devices = run_command(kSweep + " bench --cfg " + kEveryLayer + " --device cuda --precision fp8");
+  if (devices.output.find("this build has: cpu)") != std::string::npos) GTEST_SKIP() << "built without CUDA";
+  EXPECT_EQ(devices.exit_code, 2) << devices.output;  // an unknown precision is bad input, GPU or not
+  EXPECT_NE(devices.output.find("unknown precision 'fp8'"), std::string::npos) << devices.output;
+  auto r = run_command(kSweep + " bench --cfg " + kEveryLayer + " --device cuda --iters 1 --warmup 0");
+  if (r.exit_code == 0) GTEST_SKIP() << "a GPU is present: the GPU tests (label gpu) cover this machine";
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no usable CUDA device"), std::string::npos) << r.output;
+}
