@@ -3,36 +3,13 @@
 #include <stdexcept>
 
 #include "core/cuda/cuda_network.h"
+#include "core/cuda/device_array.h"
 #include "core/cuda/layer_kernels.h"
 #include "core/cuda/op.h"
 #include "core/layers/maxpool.h"
 
 namespace ds::cuda {
 namespace {
-
-// Owning device array of argmax indices (DeviceBuffer holds floats).
-class DeviceIndices {
- public:
-  DeviceIndices() = default;
-  DeviceIndices(const DeviceIndices&) = delete;
-  DeviceIndices& operator=(const DeviceIndices&) = delete;
-  ~DeviceIndices() {
-    if (p_) cudaFree(p_);
-  }
-  void resize(size_t n) {
-    if (n == n_) return;
-    if (p_) DS_CUDA_CHECK(cudaFree(p_));
-    p_ = nullptr, n_ = 0;
-    if (n) DS_CUDA_CHECK(cudaMalloc(&p_, n * sizeof(long long)));
-    n_ = n;
-  }
-  long long* data() { return p_; }
-  size_t size() const { return n_; }
-
- private:
-  long long* p_ = nullptr;
-  size_t n_ = 0;
-};
 
 class MaxpoolOp : public Op {
  public:
@@ -46,19 +23,21 @@ class MaxpoolOp : public Op {
     g.out_c = out.c, g.out_h = out.h, g.out_w = out.w;
     g.size = layer_.size, g.stride_x = layer_.stride_x, g.stride_y = layer_.stride_y, g.padding = layer_.padding;
     g.depth = layer_.depth;
-    argmax_.resize(g.outputs());
+    argmax_.reserve(g.outputs());
+    argmax_count_ = g.outputs();
     maxpool_forward(g, a.in[0].data, a.out.data, argmax_.data());
   }
 
   void backward(const BackwardArgs& a) override {
     if (a.in_delta.empty() || !a.in_delta[0].data) return;
-    if (argmax_.size() != a.out_delta.size()) throw std::logic_error("[maxpool] op: backward without its forward");
+    if (argmax_count_ != a.out_delta.size()) throw std::logic_error("[maxpool] op: backward without its forward");
     maxpool_backward(a.out_delta.size(), a.out_delta.data, argmax_.data(), a.in_delta[0].data);
   }
 
  private:
   MaxpoolLayer& layer_;
-  DeviceIndices argmax_;
+  DeviceArray<long long> argmax_;  // of the last forward: argmax_count_ entries
+  size_t argmax_count_ = 0;
 };
 
 }  // namespace

@@ -3,8 +3,7 @@
 // parameter pointers bound to its slice of the device's flat buffers (same offsets as on the CPU).
 //
 // make_op gives the native op of a layer type when there is one (native_op_types()), else the host fallback:
-// the CPU layer itself run on host copies of its inputs, outputs, deltas and parameters (darknet does this for
-// [yolo] on the GPU). Either way the layer's semantics are the CPU reference's; the fallback only costs copies.
+// the CPU layer itself run on host copies of its inputs, outputs, deltas and parameters. Either way the layer's semantics are the CPU reference's; the fallback only costs copies.
 #pragma once
 #include <memory>
 #include <string>
@@ -39,5 +38,6 @@ std::unique_ptr<Op> make_avgpool_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_route_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_shortcut_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_upsample_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_yolo_op(Network& net, size_t layer);  // [yolo] and [Gaussian_yolo]
 
 }  // namespace ds::cuda

@@ -21,18 +21,8 @@ Edges enclosing(const Box& a, const Box& b) {
           std::fmax(ea.right, eb.right)};
 }
 
-float overlap(float x1, float w1, float x2, float w2) {
-  float left = std::max(x1 - w1 / 2, x2 - w2 / 2);
-  float right = std::min(x1 + w1 / 2, x2 + w2 / 2);
-  return right - left;
-}
-
-float intersection(const Box& a, const Box& b) {
-  float w = overlap(a.x, a.w, b.x, b.w), h = overlap(a.y, a.h, b.y, b.h);
-  return (w < 0 || h < 0) ? 0.f : w * h;
-}
-
-float union_area(const Box& a, const Box& b) { return a.w * a.h + b.w * b.h - intersection(a, b); }
+using box_detail::intersection;
+using box_detail::union_area;
 
 // CIoU's aspect-ratio consistency term v = 4/π² (atan(w_gt/h_gt) − atan(w/h))².
 // The aspect ratios are float divisions and the rest double arithmetic, as in darknet's C.
@@ -47,11 +37,6 @@ double aspect_term(const Box& pred, const Box& truth) {
 }
 
 }  // namespace
-
-float box_iou(const Box& a, const Box& b) {
-  float i = intersection(a, b), u = union_area(a, b);
-  return (i == 0 || u == 0) ? 0.f : i / u;
-}
 
 float box_giou(const Box& a, const Box& b) {
   Edges c = enclosing(a, b);

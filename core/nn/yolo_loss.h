@@ -25,11 +25,20 @@
 //   σ delta  uc_normalizer ·½(2 − w·h)·(d²/σ³ − 1/(σ + 0.3))
 // NaN/Inf → 0, clipped to ±max_delta; a cell's 8 box deltas are averaged over its assigned classes always
 // (not only with IT), as averages_gaussian_yolo_deltas.
+//
+// yolo_deltas runs in phases, per image: (1) every prediction's objectness delta (yolo_objectness,
+// core/nn/yolo_prediction.h) and, past truth_thresh, its positive deltas (yolo_positive_deltas); (2) each truth's
+// assignments (yolo_assignments: which anchor slots at which cell, known from the truths and anchors alone) get
+// box, objectness and class deltas; (3) the IT / Gaussian averaging of the cells' box deltas; then (4) the loss
+// sums over the final deltas. Phases 2-3 (and the positives) touch only a few cells, known before they run
+// (yolo_touched_cells): yolo_cell_deltas runs them on those cells gathered, so that the CUDA [yolo] op, which runs
+// phases 1 and 4 on the device, runs them on the host over just those cells.
 #pragma once
 #include <cfloat>
 #include <vector>
 
 #include "core/nn/box.h"
+#include "core/nn/yolo_prediction.h"
 #include "core/tensor.h"
 
 namespace ds {
@@ -73,9 +82,38 @@ struct YoloLossReport {
 YoloLossReport yolo_deltas(const YoloLossParams& p, Tensor output, int net_w, int net_h,
                            const std::vector<std::vector<TruthBox>>& truths, float* delta);
 
-// The predicted box of anchor `anchor` at cell (i, j) (darknet's get_yolo_box; get_gaussian_yolo_box with
-// stride = 2 planes), normalised.
-Box yolo_box(const float* output, size_t box_index, size_t stride, int i, int j, int lw, int lh, float anchor_w,
-             float anchor_h, int net_w, int net_h);
+YoloObjectnessParams objectness_params(const YoloLossParams& p);
+// The head of `output` (n x |mask|·entries x h x w).
+YoloHeadShape yolo_head(const YoloLossParams& p, const Shape& output, int net_w, int net_h);
+
+// Phase 2's assignments of one image, in the order they apply: for each truth, its best anchor by shape over all
+// anchors if that is one of this head's, then (IT) every other anchor of the head whose shape IoU (iou_thresh_kind)
+// exceeds iou_thresh; all at the cell (i, j) holding the truth's centre, loc = j·w + i.
+struct YoloAssignment {
+  size_t truth = 0;  // index into the image's truths
+  int anchor = 0;    // into p.anchors
+  int slot = 0;      // into p.mask
+  int i = 0, j = 0, loc = 0;
+};
+std::vector<YoloAssignment> yolo_assignments(const YoloLossParams& p, const YoloHeadShape& g,
+                                             const std::vector<TruthBox>& truths);
+
+// The predictions that phase 1's positives and phase 2's assignments touch, by the flat index of their entry 0
+// (YoloHeadShape::index), sorted, each once; and each image's assignments.
+struct YoloTouchedCells {
+  std::vector<long long> bases;
+  std::vector<std::vector<YoloAssignment>> assignments;  // per image
+};
+YoloTouchedCells yolo_touched_cells(const YoloLossParams& p, const YoloHeadShape& g,
+                                    const std::vector<std::vector<TruthBox>>& truths,
+                                    const std::vector<YoloPositive>& positives);
+
+// The rest of phase 1 (the positives: objectness 1, or best IoU² with objectness_smooth, and class and box deltas
+// as an assignment's, not counted in the report), then phases 2 and 3, on the touched cells gathered: cell k
+// (cells.bases[k]) has entry e at out[k·entries + e] and its delta, holding phase 1's objectness delta, at
+// delta[k·entries + e]. Adds count, iou_sum, undefined_iou and the IoU variants' box loss to rep.
+void yolo_cell_deltas(const YoloLossParams& p, const YoloHeadShape& g, const std::vector<std::vector<TruthBox>>& truths,
+                      const std::vector<YoloPositive>& positives, const YoloTouchedCells& cells, const float* out,
+                      float* delta, YoloLossReport& rep);
 
 }  // namespace ds

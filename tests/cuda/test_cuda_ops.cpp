@@ -27,6 +27,7 @@
 #include "core/cuda/cuda_network.h"
 #include "core/nn/network.h"
 #include "core/nn/sgd.h"
+#include "tests/support/cuda_twins.h"
 #include "tests/support/relative_l2.h"
 
 using namespace ds;
@@ -53,31 +54,17 @@ std::vector<float> random_values(size_t n, Input kind, Rng& rng) {
   return v;
 }
 
-std::vector<float> download(const Tensor& device) {
-  std::vector<float> v(device.size());
-  DS_CUDA_CHECK(cudaMemcpy(v.data(), device.data, v.size() * sizeof(float), cudaMemcpyDeviceToHost));
-  return v;
-}
-
-std::vector<float> values(const Tensor& host) { return std::vector<float>(host.data, host.data + host.size()); }
+using test::download;
+using test::values;
 
 // The CPU network and its twin on the GPU, from the same parameters: U(-1, 1), so that relu normalisation zeroes
 // some shortcut weights.
-struct Twins {
-  std::unique_ptr<Network> cpu, gpu;
-  cuda::Network* device = nullptr;
-
-  explicit Twins(const std::string& cfg_text) {
-    const Cfg cfg = parse_cfg_text(cfg_text, "ops.cfg");
-    cpu = std::make_unique<Network>(cfg);
-    gpu = std::make_unique<Network>(cfg);
-    Rng rng(7);
-    for (size_t i = 0; i < cpu->num_params(); ++i) cpu->params()[i] = rng.uniform(-1.f, 1.f);
-    std::copy(cpu->params(), cpu->params() + cpu->num_params(), gpu->params());
-    auto d = std::make_unique<cuda::Network>(*gpu);
-    device = d.get();
-    gpu->attach(std::move(d));
-  }
+struct Twins : test::CudaTwins {
+  explicit Twins(const std::string& cfg_text)
+      : CudaTwins(parse_cfg_text(cfg_text, "ops.cfg"), [](Network& cpu) {
+          Rng rng(7);
+          for (size_t i = 0; i < cpu.num_params(); ++i) cpu.params()[i] = rng.uniform(-1.f, 1.f);
+        }) {}
 
   std::string name(size_t i) const { return "layer " + std::to_string(i) + " [" + std::string(cpu->layer(i).type()) + "]"; }
 
