@@ -2,15 +2,15 @@
 # The one device check of a GPU session: on a machine with the CUDA toolkit, CMake and ninja but no Debian
 # packages, builds the core-only tree (-DDARKSWEEP_CORE_ONLY=ON, dependencies from .devdeps made here by
 # scripts/device-deps.sh) and runs, each step time-boxed, all within TOTAL_S seconds (default 510):
-#   1. configure build-gpu (ninja, CMAKE_CUDA_ARCHITECTURES=90)      -> $OUT/configure.log (cuDNN found: summary)
+#   1. configure build-gpu (ninja, CMAKE_CUDA_ARCHITECTURES=90)      -> $OUT/build.log (cuDNN found: summary)
 #   2. build test_cuda and ds_bench (also as build-gpu/sweep/sweep)  -> $OUT/build.log
-#   3. build test_core                                                -> $OUT/core_build.log
+#   3. build test_core                                                -> $OUT/build.log
 #   4. ctest -L gpu                                                   -> $OUT/gpu_tests.log
-#   5. ds_bench on the YOLOv4 detector, 512 px, mini-batch 8, --device cuda
-#                                                                     -> $OUT/bench_yolov4_512_b8_cuda.{json,log}
+#   5. ds_bench on the YOLOv4 detector, 512 px, mini-batch 8, --device cuda -> $OUT/bench.{json,log}
 #   6. bench/gpu_vs_torch.sh --build build-gpu, if it exists, with the time left but 60 s as its --budget
 #                                                                     -> $OUT/gpu_vs_torch.{log,jsonl}
 #   7. test_core's unit tests (OpenBLAS from .devdeps on that machine) -> $OUT/core_tests.log
+# Eight files in all (summary.txt too): the device tool brings back at most eight.
 # A failed step does not stop the later ones (a failed build skips what needs it); $OUT/summary.txt
 # lists every step's exit code and seconds. Logs are written as they go (tee), so a cut-off run still
 # returns what it had.
@@ -39,7 +39,7 @@ step() {
     return 124
   fi
   local t=$(( max < left ? max : left )) t0; t0=$(date +%s)
-  echo "=== $name (timeout ${t}s): $*" | tee "$logfile"
+  echo "=== $name (timeout ${t}s): $*" | tee -a "$logfile"
   timeout -k 10 "$t" "$@" 2>&1 | tee -a "$logfile"
   local rc=${PIPESTATUS[0]}
   log "$(printf '%-14s rc=%-3s %4ss  %s' "$name" "$rc" "$(( $(date +%s) - t0 ))" "$(basename "$logfile")")"
@@ -52,7 +52,7 @@ step() {
   nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv 2>&1 || true
   echo "=== toolchain"; cmake --version | head -1; ninja --version; c++ --version | head -1
   /usr/local/cuda/bin/nvcc --version 2>&1 | tail -2 || echo "(no /usr/local/cuda/bin/nvcc)"
-} 2>&1 | tee "$OUT/environment.log"
+} 2>&1 | tee -a "$OUT/build.log"
 
 if [ ! -f "$deps/openblas/lib.tar.xz" ]; then
   log "no $deps/openblas/lib.tar.xz: run scripts/device-deps.sh on the Debian machine and carry $deps"
@@ -62,15 +62,15 @@ fi
 configure=(cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
            -DDARKSWEEP_CORE_ONLY=ON "-DDARKSWEEP_DEPS_DIR=$PWD/$deps" -DCMAKE_CUDA_ARCHITECTURES=90)
 [ -x /usr/local/cuda/bin/nvcc ] && configure+=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
-if step configure 120 "$OUT/configure.log" "${configure[@]}"; then configured=1; else configured=0; fi
-cudnn_line="$(grep -m1 'darksweep: cuDNN' "$OUT/configure.log" || echo 'cuDNN: not found (see configure.log)')"
+if step configure 120 "$OUT/build.log" "${configure[@]}"; then configured=1; else configured=0; fi
+cudnn_line="$(grep -m1 'darksweep: cuDNN' "$OUT/build.log" || echo 'cuDNN: not found (see build.log)')"
 log "${cudnn_line#-- }"
 
 # Run-time paths beside the executables' RPATH: the unpacked OpenBLAS and the cuDNN found (the pip
 # wheel's sub-libraries are opened by name at run time).
 cudnn_lib="$(sed -n 's/^CUDNN_LIBRARY:FILEPATH=//p' "$build/CMakeCache.txt" 2>/dev/null)"
 export LD_LIBRARY_PATH="$PWD/$build/_deps/openblas/lib${cudnn_lib:+:$(dirname "$cudnn_lib")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$OUT/environment.log"
+echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$OUT/build.log"
 
 built=0
 if [ "$configured" = 1 ] &&
@@ -79,7 +79,7 @@ if [ "$configured" = 1 ] &&
 fi
 core_built=0
 if [ "$configured" = 1 ] &&
-   step core_build 120 "$OUT/core_build.log" cmake --build "$build" -j "$jobs" --target test_core; then
+   step core_build 120 "$OUT/build.log" cmake --build "$build" -j "$jobs" --target test_core; then
   core_built=1
 fi
 
@@ -93,10 +93,10 @@ bench_exe="$build/ds_bench"
 detector=experiments/cfg/paper/cspdarknet53-panet-spp.cfg   # YOLOv4: CSPDarknet53 + SPP + PANet
 if [ -x "$bench_exe" ]; then
   # stdout is the JSON; stderr (and the timeout's notice) go to the .log
-  step bench_cuda 120 "$OUT/bench_yolov4_512_b8_cuda.log" \
+  step bench_cuda 120 "$OUT/bench.log" \
     bash -c '"$1" --cfg "$2" --size 512 --batch 8 --device cuda > "$3"' _ "$bench_exe" "$detector" \
-    "$OUT/bench_yolov4_512_b8_cuda.json"
-  cat "$OUT/bench_yolov4_512_b8_cuda.json" 2>/dev/null
+    "$OUT/bench.json"
+  cat "$OUT/bench.json" 2>/dev/null
 else
   log "bench_cuda     skipped: no $bench_exe"
 fi
