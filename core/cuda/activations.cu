@@ -51,6 +51,15 @@ __global__ void activate_kernel(Activation a, float* x, size_t n) {
   if (i < n) x[i] = forward_one(a, x[i]);
 }
 
+__global__ void bias_activate_kernel(Activation a, float* x, const float* biases, float* pre, size_t n,
+                                     ChannelLayout l) {
+  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const float u = x[i] + biases[(i / l.spatial) % size_t(l.channels)];
+  if (pre) pre[i] = u;
+  x[i] = forward_one(a, u);
+}
+
 __global__ void backward_kernel(Activation a, const float* pre, const float* post, float* delta, size_t n) {
   size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
   if (i < n) delta[i] *= derivative(a, pre[i], post[i]);
@@ -107,6 +116,17 @@ void activate(Activation a, float* x, size_t n, ChannelLayout layout) {
     activate_kernel<<<blocks_for(n), 256>>>(a, x, n);
   }
   DS_CUDA_CHECK(cudaGetLastError());
+}
+
+void add_bias_and_activate(Activation a, float* x, const float* biases, float* pre_act, size_t n, ChannelLayout layout) {
+  if (n == 0) return;
+  if (layout.channels <= 0 || layout.spatial == 0 || n % (size_t(layout.channels) * layout.spatial) != 0)
+    throw std::logic_error("add_bias_and_activate needs the layout of its values");
+  const bool channel_wise = is_channel_wise(a);
+  bias_activate_kernel<<<blocks_for(n), kThreadsPerBlock>>>(channel_wise ? Activation::linear : a, x, biases, pre_act,
+                                                            n, layout);
+  DS_CUDA_CHECK(cudaGetLastError());
+  if (channel_wise) cuda::activate(a, x, n, layout);
 }
 
 void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n,

@@ -37,7 +37,7 @@ void copy(DeviceBuffer& dst, const float* src, size_t n) {
   DS_CUDA_CHECK(cudaMemcpy(dst.data(), src, n * sizeof(float), cudaMemcpyDeviceToDevice));
 }
 
-// mean_cpu, variance_cpu (N - 1), normalize_cpu, scale_bias.
+// mean_cpu, variance_cpu (N - 1).
 void device_mean(const float* x, ChannelShape s, float* mean) {
   const float scale = float(1. / (double(s.batch) * s.spatial));
   reduce_channels(s, [=] __device__(int, size_t e) { return x[e]; },
@@ -50,10 +50,17 @@ void device_variance(const float* x, const float* mean, ChannelShape s, float* v
                   [=] __device__(int c, float sum) { variance[c] = sum * scale; });
 }
 
-void device_normalize(float* x, const float* mean, const float* variance, ChannelShape s) {
+// normalize_cpu and scale_bias in one pass: x_norm = (x − mean)/sqrt(var + ε) (kept for backward), x = scale·x_norm,
+// and the input itself into `keep` when given (training keeps it for the variance delta).
+void device_normalize_and_scale(float* x, float* keep, float* x_norm, const float* mean, const float* variance,
+                                const float* scales, ChannelShape s) {
   elementwise(s.size(), [=] __device__(size_t i) {
     const int c = channel_of(s, i);
-    x[i] = (x[i] - mean[c]) / sqrtf(variance[c] + kBatchNormEpsilon);
+    const float v = x[i];
+    if (keep) keep[i] = v;
+    const float normed = (v - mean[c]) / sqrtf(variance[c] + kBatchNormEpsilon);
+    x_norm[i] = normed;
+    x[i] = normed * scales[c];
   });
 }
 
@@ -84,10 +91,6 @@ void device_cmbn_accumulate(int k, ChannelShape s, BatchNormDeviceState& st) {
 
 }  // namespace
 
-void add_channel_bias(float* x, const float* biases, ChannelShape s) {
-  elementwise(s.size(), [=] __device__(size_t i) { x[i] += biases[channel_of(s, i)]; });
-}
-
 void backward_channel_bias(float* bias_grads, const float* delta, ChannelShape s) {
   reduce_channels(s, [=] __device__(int, size_t e) { return delta[e]; },
                   [=] __device__(int c, float sum) { bias_grads[c] += sum; });
@@ -117,13 +120,14 @@ void batchnorm_forward(float* data, ChannelShape s, bool train, const float* sca
         rolling_variance[c] = rolling_variance[c] * keep + rolling_momentum * v[c];
       });
     }
-    copy(st.x, data, n);
-    device_normalize(data, st.mean.data(), st.variance.data(), s);
-  } else {
-    device_normalize(data, rolling_mean, rolling_variance, s);
   }
-  copy(st.x_norm, data, n);
-  device_scale(data, scales, s);
+  ensure(st.x_norm, n);
+  if (train) {
+    ensure(st.x, n);
+    device_normalize_and_scale(data, st.x.data(), st.x_norm.data(), st.mean.data(), st.variance.data(), scales, s);
+  } else {
+    device_normalize_and_scale(data, nullptr, st.x_norm.data(), rolling_mean, rolling_variance, scales, s);
+  }
 }
 
 void batchnorm_backward(float* delta, ChannelShape s, const float* scales, const float* rolling_variance,

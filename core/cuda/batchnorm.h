@@ -24,8 +24,7 @@ void batchnorm_forward(float* data, ChannelShape s, bool train, const float* sca
 void batchnorm_backward(float* delta, ChannelShape s, const float* scales, const float* rolling_variance,
                         float* scale_grads, BatchNormDeviceState& st);
 
-// add_channel_bias / backward_channel_bias (the convolution's biases).
-void add_channel_bias(float* x, const float* biases, ChannelShape s);
+// backward_channel_bias (the convolution's biases; the forward adds them in add_bias_and_activate, activations.h).
 void backward_channel_bias(float* bias_grads, const float* delta, ChannelShape s);
 
 }  // namespace ds::cuda

@@ -172,12 +172,9 @@ class ConvolutionalOp : public Op {
     if (o.batch_normalize)
       cuda::batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum,
                               bn_, o.cmbn ? a.subdivision + 1 : 0, a.update_statistics);
-    cuda::add_channel_bias(a.out.data, biases_, cs);
-    if (keeps_pre_activation()) {
-      if (pre_act_.size() != a.out.size()) pre_act_ = DeviceBuffer(a.out.size());
-      DS_CUDA_CHECK(cudaMemcpy(pre_act_.data(), a.out.data, a.out.size() * sizeof(float), cudaMemcpyDeviceToDevice));
-    }
-    cuda::activate(o.activation, a.out.data, a.out.size(), {o.filters, size_t(cs.spatial)});
+    if (keeps_pre_activation() && pre_act_.size() != a.out.size()) pre_act_ = DeviceBuffer(a.out.size());
+    cuda::add_bias_and_activate(o.activation, a.out.data, biases_, keeps_pre_activation() ? pre_act_.data() : nullptr,
+                                a.out.size(), {o.filters, size_t(cs.spatial)});
   }
 
   void backward(const BackwardArgs& a) override {
