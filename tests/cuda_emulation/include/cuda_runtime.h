@@ -1,0 +1,126 @@
+// Emulated CUDA runtime (host code, one process, one "device"): device memory is host memory from a tracked
+// arena, kernels run on the calling thread (each block's threads as fibers switched at __syncthreads, or plain
+// loops for kernels that never synchronise), launches are written ::emu::Launch(grid, block).go(kernel, args...)
+// by tests/cuda_emulation/rewrite.pl from the <<<grid, block>>> syntax.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <math.h>
+
+#define __device__
+#define __global__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static  // one copy for the block (blocks run one after another)
+
+typedef int cudaError_t;
+enum : int {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorInvalidDevicePointer = 17,
+  cudaErrorInvalidMemcpyDirection = 21,
+  cudaErrorLaunchFailure = 719,
+};
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+  cudaMemcpyDefault = 4
+};
+typedef struct CUstream_st* cudaStream_t;
+
+struct dim3 {
+  unsigned x = 1, y = 1, z = 1;
+  constexpr dim3(unsigned vx = 1, unsigned vy = 1, unsigned vz = 1) : x(vx), y(vy), z(vz) {}
+};
+struct uint3 {
+  unsigned x, y, z;
+};
+
+extern thread_local uint3 threadIdx, blockIdx;
+extern thread_local dim3 blockDim, gridDim;
+constexpr int warpSize = 32;
+
+cudaError_t cudaMallocBytes(void** p, size_t bytes);
+template <typename T>
+inline cudaError_t cudaMalloc(T** p, size_t bytes) {
+  void* v = nullptr;
+  cudaError_t e = cudaMallocBytes(&v, bytes);
+  *p = static_cast<T*>(v);
+  return e;
+}
+cudaError_t cudaFree(void* p);
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
+cudaError_t cudaMemset(void* dst, int value, size_t bytes);
+cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaGetLastError();
+cudaError_t cudaPeekAtLastError();
+const char* cudaGetErrorString(cudaError_t e);
+cudaError_t cudaGetDeviceCount(int* count);
+cudaError_t cudaMemGetInfo(size_t* free, size_t* total);
+
+// Device-side functions.
+void __syncthreads();
+inline float atomicAdd(float* p, float v) {  // threads never run concurrently: a plain read-modify-write
+  const float old = *p;
+  *p = old + v;
+  return old;
+}
+inline double atomicAdd(double* p, double v) {
+  const double old = *p;
+  *p = old + v;
+  return old;
+}
+inline int atomicAdd(int* p, int v) {
+  const int old = *p;
+  *p = old + v;
+  return old;
+}
+inline unsigned atomicAdd(unsigned* p, unsigned v) {
+  const unsigned old = *p;
+  *p = old + v;
+  return old;
+}
+inline float __fdividef(float a, float b) { return a / b; }
+inline float rsqrtf(float x) { return 1.f / sqrtf(x); }
+
+namespace emu {
+
+// Device memory bookkeeping (runtime.cpp): is [p, p + bytes) inside one live allocation?
+bool is_device(const void* p, size_t bytes = 1);
+void set_error(cudaError_t e);
+[[noreturn]] void fatal(const char* what);
+// While a kernel or a device-side library call runs (device memory accessible when EMU_PROTECT=1).
+struct DeviceScope {
+  DeviceScope();
+  ~DeviceScope();
+};
+
+using Body = void (*)(void*);
+struct Site {  // per launch site: whether any launch of it called __syncthreads (then: fibers)
+  bool synchronises = true;   // unknown until the first launch, which runs on fibers
+  bool known = false;
+  const char* name = "";
+};
+void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx);
+
+struct Launch {
+  dim3 grid, block;
+  Launch(dim3 g, dim3 b, size_t shared_bytes = 0, cudaStream_t stream = nullptr) : grid(g), block(b) {
+    (void)shared_bytes, (void)stream;
+  }
+  template <typename F, typename... A>
+  void go(F f, A... args) {
+    static Site site{true, false, __PRETTY_FUNCTION__};
+    auto call = [&] { f(args...); };  // each thread's copy of the arguments: the kernel takes them by value
+    run_grid(site, grid, block, [](void* c) { (*static_cast<decltype(call)*>(c))(); }, &call);
+  }
+};
+
+}  // namespace emu
