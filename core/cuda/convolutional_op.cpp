@@ -18,6 +18,7 @@
 #include "core/cuda/batchnorm.h"
 #include "core/cuda/context.h"
 #include "core/cuda/cuda_network.h"
+#include "core/cuda/device_array.h"
 #include "core/cuda/half.h"
 #include "core/cuda/op.h"
 #include "core/layers/convolutional.h"
@@ -213,7 +214,7 @@ class ConvolutionalOp : public Op {
   float loss_scale_;
   Convolution fp32_;
   std::unique_ptr<Convolution> fp16_;  // mixed precision only
-  HalfBuffer x16_, w16_, y16_, dy16_, dx16_;
+  DeviceArray<__half> x16_, w16_, y16_, dy16_, dx16_;
   float *biases_ = nullptr, *scales_ = nullptr, *rolling_mean_ = nullptr, *rolling_variance_ = nullptr,
         *weights_ = nullptr;
   float *bias_grads_ = nullptr, *scale_grads_ = nullptr, *weight_grads_ = nullptr;

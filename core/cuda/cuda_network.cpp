@@ -10,14 +10,6 @@
 namespace ds::cuda {
 namespace {
 
-void copy_to_device(float* dst, const float* src, size_t n) {
-  if (n) DS_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyHostToDevice));
-}
-
-void copy_to_host(float* dst, const float* src, size_t n) {
-  if (n) DS_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDeviceToHost));
-}
-
 void zero(DeviceBuffer& b) {
   if (b.size()) DS_CUDA_CHECK(cudaMemset(b.data(), 0, b.size() * sizeof(float)));
 }
@@ -25,10 +17,12 @@ void zero(DeviceBuffer& b) {
 }  // namespace
 
 Precision parse_precision(const std::string& name, const std::string& where) {
-  if (name == "tf32") return Precision::tf32;
-  if (name == "mixed") return Precision::mixed;
-  if (name != "fp32") throw InputError(where + ": unknown precision '" + name + "' (valid: fp32, tf32, mixed)");
-  return Precision::fp32;
+  if (!is_precision_name(name)) {
+    std::string valid;
+    for (const std::string& n : precision_names()) valid += (valid.empty() ? "" : ", ") + n;
+    throw InputError(where + ": unknown precision '" + name + "' (valid: " + valid + ")");
+  }
+  return name == "tf32" ? Precision::tf32 : name == "mixed" ? Precision::mixed : Precision::fp32;
 }
 
 Network::Network(ds::Network& host, Precision precision) : host_(host), precision_(precision) {

@@ -21,13 +21,14 @@ class DeviceArray {
     if (p_) cudaFree(p_);
   }
 
-  // Room for n elements; the contents are lost when it grows.
-  void reserve(size_t n) {
-    if (n <= capacity_) return;
+  // Room for n elements (the contents are lost when it grows); returns data().
+  T* reserve(size_t n) {
+    if (n <= capacity_) return p_;
     if (p_) DS_CUDA_CHECK(cudaFree(p_));
     p_ = nullptr, capacity_ = 0;
     DS_CUDA_CHECK(cudaMalloc(&p_, n * sizeof(T)));
     capacity_ = n;
+    return p_;
   }
   void upload(const std::vector<T>& v) {
     reserve(v.size());

@@ -12,6 +12,14 @@ namespace ds::cuda {
 // True when a CUDA device is usable (GPU tests skip themselves otherwise).
 bool device_available();
 
+// Checked copies of n floats between host and device memory (n = 0: nothing).
+inline void copy_to_device(float* device, const float* host, size_t n) {
+  if (n) DS_CUDA_CHECK(cudaMemcpy(device, host, n * sizeof(float), cudaMemcpyHostToDevice));
+}
+inline void copy_to_host(float* host, const float* device, size_t n) {
+  if (n) DS_CUDA_CHECK(cudaMemcpy(host, device, n * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
@@ -34,10 +42,10 @@ class DeviceBuffer {
   size_t size() const { return n_; }
   Tensor view(Shape s) { return Tensor{p_, s, Device::cuda}; }
 
-  void upload(const float* host, size_t n) { DS_CUDA_CHECK(cudaMemcpy(p_, host, n * sizeof(float), cudaMemcpyHostToDevice)); }
+  void upload(const float* host, size_t n) { copy_to_device(p_, host, n); }
   std::vector<float> download() const {
     std::vector<float> h(n_);
-    DS_CUDA_CHECK(cudaMemcpy(h.data(), p_, n_ * sizeof(float), cudaMemcpyDeviceToHost));
+    copy_to_host(h.data(), p_, n_);
     return h;
   }
 

@@ -10,14 +10,13 @@
 namespace ds::cuda {
 namespace {
 
+// A tensor's values between its host and device copies; a view without data (an unwanted delta) is skipped.
 void download(Tensor host, const Tensor& device) {
-  if (host.data && device.data)
-    DS_CUDA_CHECK(cudaMemcpy(host.data, device.data, device.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  if (host.data && device.data) copy_to_host(host.data, device.data, device.size());
 }
 
 void upload(const Tensor& device, const Tensor& host) {
-  if (host.data && device.data)
-    DS_CUDA_CHECK(cudaMemcpy(device.data, host.data, host.size() * sizeof(float), cudaMemcpyHostToDevice));
+  if (host.data && device.data) copy_to_device(device.data, host.data, host.size());
 }
 
 class HostFallbackOp : public Op {
@@ -95,12 +94,10 @@ class HostFallbackOp : public Op {
   void copy_params(cudaMemcpyKind kind) { copy_slice(host().params() + host_offset_, params_, kind); }
   void copy_grads(cudaMemcpyKind kind) { copy_slice(host().grads() + host_offset_, grads_, kind); }
   void copy_slice(float* host_slice, float* device_slice, cudaMemcpyKind kind) {
-    if (!param_count_) return;
-    const size_t bytes = param_count_ * sizeof(float);
     if (kind == cudaMemcpyDeviceToHost)
-      DS_CUDA_CHECK(cudaMemcpy(host_slice, device_slice, bytes, kind));
+      copy_to_host(host_slice, device_slice, param_count_);
     else
-      DS_CUDA_CHECK(cudaMemcpy(device_slice, host_slice, bytes, kind));
+      copy_to_device(device_slice, host_slice, param_count_);
   }
 
   Network& net_;

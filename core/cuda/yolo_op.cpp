@@ -30,11 +30,12 @@ class YoloOp : public Op {
 
   void forward(const ForwardArgs& a) override {
     const YoloOptions& o = layer_.options;
-    const YoloHeadShape g = yolo_head(layer_.loss_params(), a.out.shape, layer_.net_w, layer_.net_h);
+    const YoloLossParams p = layer_.loss_params();
+    const YoloHeadShape g = yolo_head(p, a.out.shape, layer_.net_w, layer_.net_h);
     yolo_activate(g, o.gaussian, o.new_coords, o.scale_x_y, a.in[0].data, a.out.data);
     layer_.last_loss = {};
     if (a.truths && a.out_delta.data)  // as YoloLayer::forward
-      layer_.last_loss = deltas(a, g, *a.truths);
+      layer_.last_loss = deltas(a, p, g, *a.truths);
   }
 
   void backward(const BackwardArgs& a) override {
@@ -44,9 +45,8 @@ class YoloOp : public Op {
 
  private:
   // yolo_deltas' phases (yolo_loss.h) on the head's activated output a.out into a.out_delta (zeroed by the network).
-  YoloLossReport deltas(const ForwardArgs& a, const YoloHeadShape& g,
+  YoloLossReport deltas(const ForwardArgs& a, const YoloLossParams& p, const YoloHeadShape& g,
                         const std::vector<std::vector<TruthBox>>& truths) {
-    const YoloLossParams p = layer_.loss_params();
 
     // 1. On the device, against the mini-batch's truths (flattened, image b's from offsets[b]).
     std::vector<TruthBox> flat;
