@@ -47,6 +47,11 @@ class Network : public Accelerator {
   Tensor output(size_t i);
   Tensor delta(size_t i);
   std::vector<size_t> host_layers() const override;
+  // Device data parallelism (accelerator.h; defined in cuda_network_data_parallel.cpp).
+  float* device_params() override { return params_.data(); }
+  float* device_grads() override { return grads_.data(); }
+  void data_parallel_begin() override;
+  void data_parallel_end(float rolling_scale) override;
 
  private:
   std::vector<Tensor> views_of(const Layer& l, bool deltas, bool want_input_delta);
@@ -58,6 +63,7 @@ class Network : public Accelerator {
   std::vector<std::unique_ptr<Op>> ops_;
   std::vector<size_t> final_layers_;  // layers no other layer reads: the network's outputs
   const float* host_input_ = nullptr;
+  DeviceBuffer kept_momentum_;  // data_parallel_begin's copy of the gradient buffer
 };
 
 }  // namespace ds::cuda

@@ -4,6 +4,7 @@
 // sync_to_host() before anything reads them on the host (checkpoints, .weights, evaluation networks) and sent
 // back by sync_to_device() after the host changed them.
 #pragma once
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,20 @@ class Accelerator {
   virtual size_t memory_in_use_bytes() const = 0;
   // Layers the device runs through their CPU code on host copies (they cost copies; sweep bench lists them).
   virtual std::vector<size_t> host_layers() const = 0;
+
+  // Data parallelism with an all-reduce of device memory (core/train/data_parallel.h, NCCL), so that the flat
+  // buffers never visit the host. The device's flat parameter and gradient buffers, in the host network's layout
+  // (ParamSlot offsets index them); nullptr on a device that does not offer them.
+  virtual float* device_params() { return nullptr; }
+  virtual float* device_grads() { return nullptr; }
+  // Before an iteration's first backward: the gradient buffer (between iterations, darknet's momentum-scaled
+  // update m) is kept in a device buffer and zeroed.
+  virtual void data_parallel_begin() { throw std::logic_error(device() + ": no device data parallelism"); }
+  // After the all-reduce of device_grads() and of the rolling statistics: the gradient buffer += m, and every
+  // rolling_mean / rolling_variance block *= rolling_scale (1/k: the processes' average).
+  virtual void data_parallel_end(float rolling_scale) {
+    throw std::logic_error(device() + ": no device data parallelism");
+  }
 };
 
 }  // namespace ds

@@ -1,8 +1,8 @@
 // Data parallelism over the k processes of one run (issue #7): each process trains its share of every
 // iteration's mini-batches, the processes' gradients are summed before the SGD update, and every process
 // applies the same update, so k processes follow one process with the same batch (up to the order of float
-// additions). core has no MPI: the communicator is the AllReduce interface (scheduler/mpi_all_reduce.h
-// implements it over MPI_COMM_WORLD; NCCL will on GPUs).
+// additions). core has no MPI: the communicator is the AllReduce interface (core/train/all_reduce.h), over MPI on
+// CPUs, over NCCL on GPUs.
 //
 // Per iteration of a batch of S mini-batches (subdivisions) on k processes (k must divide S):
 //   process r trains mini-batches r·S/k .. (r+1)·S/k - 1 of the batch (the same images the single process would
@@ -14,26 +14,21 @@
 //     processes (darknet's multi-GPU training does not synchronise them at all), so the processes stay identical;
 //   the loss terms and image counts are summed, so divergence stops every process at once;
 //   CmBN (batch_normalize=2) pools the statistics of the process's own mini-batches only, as darknet per GPU.
+// Where the sums happen: with an AllReduce over device memory (NCCL) and a network on that device, on the device
+// (one all-reduce of the device's gradient buffer, the kept momentum and the averaging in device kernels:
+// Accelerator::data_parallel_begin/end); otherwise on the host (a network on a GPU is synchronised to the host and
+// back around the sums). The arithmetic is the same either way.
 // Only process 0 reports (events, progress line), writes checkpoints and evaluates; a stop request on any
 // process stops all of them at the same iteration.
 #pragma once
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "core/nn/network.h"
+#include "core/train/all_reduce.h"
 
 namespace ds {
-
-// The processes' collective sums. Every process calls each operation in the same order.
-class AllReduce {
- public:
-  virtual ~AllReduce() = default;
-  virtual int rank() const = 0;
-  virtual int size() const = 0;
-  // In place: data[i] becomes the sum over processes of their data[i].
-  virtual void sum(float* data, size_t n) = 0;
-  virtual void sum(double* data, size_t n) = 0;
-};
 
 class DataParallel {
  public:
@@ -56,8 +51,12 @@ class DataParallel {
   bool any(bool flag);
 
  private:
+  // True when the sums run on net's device (see the header comment); a device AllReduce with a network
+  // elsewhere is a logic_error.
+  bool on_device(const Network& net) const;
+
   AllReduce* comm_;
-  std::vector<float> momentum_;
+  std::vector<float> momentum_;  // the host path's kept momentum
 };
 
 }  // namespace ds
