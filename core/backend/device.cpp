@@ -9,6 +9,10 @@
 
 #if DARKSWEEP_HAVE_CUDA
 #include "core/cuda/cuda_network.h"
+#include "core/cuda/process_device.h"
+#endif
+#if DARKSWEEP_HAVE_NCCL
+#include "core/cuda/nccl_all_reduce.h"
 #endif
 
 namespace ds {
@@ -49,5 +53,47 @@ void use_device(Network& net, const std::string& device, const std::string& prec
 }
 
 std::string device_of(const Network& net) { return net.accelerator() ? net.accelerator()->device() : "cpu"; }
+
+void select_process_device(const std::string& device, int local_rank) {
+#if DARKSWEEP_HAVE_CUDA
+  if (device == "cuda") cuda::select_process_device(local_rank);
+#endif
+}
+
+bool has_device_all_reduce(const std::string& device) {
+#if DARKSWEEP_HAVE_NCCL
+  return device == "cuda";
+#else
+  return false;
+#endif
+}
+
+namespace {
+
+void require_device_all_reduce(const std::string& device) {
+  if (!has_device_all_reduce(device))
+    throw std::logic_error("device " + device + ": this build has no device all-reduce (NCCL) for it");
+}
+
+}  // namespace
+
+std::string new_device_all_reduce_id(const std::string& device) {
+  require_device_all_reduce(device);
+#if DARKSWEEP_HAVE_NCCL
+  return cuda::nccl_unique_id();
+#else
+  return {};
+#endif
+}
+
+std::unique_ptr<AllReduce> make_device_all_reduce(const std::string& device, int rank, int size, const std::string& id,
+                                                  AllReduce& host) {
+  require_device_all_reduce(device);
+#if DARKSWEEP_HAVE_NCCL
+  return std::make_unique<cuda::NcclAllReduce>(rank, size, id, &host);
+#else
+  return nullptr;
+#endif
+}
 
 }  // namespace ds

@@ -1,0 +1,12 @@
+// Which GPU this process computes on, for the processes of a data-parallel run on one node: each needs its own
+// (NCCL refuses two ranks on one GPU), whether mpirun gave each process only its GPU (CUDA_VISIBLE_DEVICES, as the
+// scheduler does) or every process sees them all (a plain `mpirun -np K sweep train ... --data-parallel`).
+#pragma once
+
+namespace ds::cuda {
+
+// Makes device local_rank % (the devices this process sees) current (cudaSetDevice), before any other CUDA call
+// of the process; returns its index. local_rank < 0 (unknown): device 0.
+int select_process_device(int local_rank);
+
+}  // namespace ds::cuda
