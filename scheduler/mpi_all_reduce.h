@@ -1,7 +1,10 @@
-// core's AllReduce (core/train/data_parallel.h) over MPI_COMM_WORLD: the sums of a data-parallel run's
-// processes on CPUs (`mpirun -np K sweep train ... --data-parallel`). Every MPI call is checked.
+// core's AllReduce (core/train/all_reduce.h) over MPI_COMM_WORLD: the sums of a data-parallel run's processes
+// (`mpirun -np K sweep train ... --data-parallel`): all of them on CPUs, the host ones (loss terms, counts) on GPUs.
+// And the broadcast that hands every process the id of a device all-reduce (NCCL). Every MPI call is checked.
 #pragma once
-#include "core/train/data_parallel.h"
+#include <string>
+
+#include "core/train/all_reduce.h"
 #include "scheduler/mpi_link.h"
 
 namespace ds {
@@ -17,5 +20,8 @@ class MpiAllReduce : public AllReduce {
  private:
   int rank_, size_;
 };
+
+// MPI_Bcast over MPI_COMM_WORLD: every process returns `root`'s bytes (the others' argument is not read).
+std::string mpi_broadcast(const std::string& bytes, int root);
 
 }  // namespace ds

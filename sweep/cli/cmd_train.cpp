@@ -4,8 +4,10 @@
 #include <sys/prctl.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "core/train/classifier_trainer.h"
 #include "core/backend/device.h"
@@ -47,6 +49,23 @@ TrainConfig config_from_flags(const Args& args) {
   return c;
 }
 
+// A data-parallel process on a GPU computes on its own GPU and sums device memory with the device all-reduce
+// (NCCL: rank 0 makes its id, MPI hands it to the others) when this build has one; nullptr: the run sums
+// through `host` (MPI), as on CPUs.
+std::unique_ptr<AllReduce> device_all_reduce(const std::string& device, const MpiSession& session,
+                                             MpiAllReduce& host) {
+  if (device == "cpu") return nullptr;
+  select_process_device(device, session.node_local_rank());
+  if (!has_device_all_reduce(device)) {
+    if (session.rank() == 0)
+      std::fprintf(stderr, "sweep train: this build has no NCCL: the data-parallel sums on %s go through the host "
+                   "(MPI), with the parameters and gradients copied there and back every iteration\n", device.c_str());
+    return nullptr;
+  }
+  const std::string id = mpi_broadcast(session.rank() == 0 ? new_device_all_reduce_id(device) : "", 0);
+  return make_device_all_reduce(device, session.rank(), session.size(), id, host);
+}
+
 }  // namespace
 
 int cmd_train(const Argv& argv) {
@@ -74,7 +93,8 @@ int cmd_train(const Argv& argv) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   MpiSession session;
   MpiAllReduce processes(session);
-  return train_detector(c, &processes);
+  const std::unique_ptr<AllReduce> on_device = device_all_reduce(c.device, session, processes);
+  return train_detector(c, on_device ? on_device.get() : &processes);
 }
 
 }  // namespace ds
