@@ -1,0 +1,210 @@
+// Data parallelism on GPUs (core/train/data_parallel.h over core/cuda/nccl_all_reduce.h; skips with fewer than 2
+// CUDA devices or without NCCL): two processes, each on its own GPU, each training half of every batch's
+// mini-batches and summing gradients and rolling statistics with NCCL on the device, follow one process that
+// trains the whole batch alone — the trained parameters agree to float rounding (the order of additions differs)
+// — and end with the same parameters, bit for bit. The smoke detector at 64x64, batch 8 in 4 mini-batches of 2,
+// 3 iterations past a burn-in of 1 on fixed images and boxes.
+// The two processes are this test binary run again (/proc/self/exe --gtest_filter=GpuDataParallelChild.*, with
+// the rank, the NCCL unique id and an output file in the environment): a process must not fork once CUDA is
+// initialised, so they are spawned (posix_spawn), never forked. The child test skips when run on its own.
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cuda/cuda_network.h"
+#include "core/cuda/process_device.h"
+#include "core/nn/network.h"
+#include "core/nn/sgd.h"
+#include "core/train/data_parallel.h"
+#if DARKSWEEP_HAVE_NCCL
+#include "core/cuda/nccl_all_reduce.h"
+#endif
+
+extern char** environ;
+
+using namespace ds;
+
+namespace {
+
+constexpr int kProcesses = 2, kIterations = 3;
+const char* const kRankVar = "DS_TEST_DP_RANK";
+const char* const kIdVar = "DS_TEST_DP_NCCL_ID";
+const char* const kOutVar = "DS_TEST_DP_OUT";
+
+Cfg smoke_detector() {
+  Cfg cfg = parse_cfg_file(std::string(DS_SOURCE_DIR) + "/experiments/cfg/smoke-csp-spp-pan.cfg");
+  apply_overrides(cfg, {"net.width=64", "net.height=64", "net.batch=8", "net.subdivisions=4", "net.burn_in=1",
+                        "net.learning_rate=0.001"});
+  return cfg;
+}
+
+// The batch's 4 fixed mini-batches: random images, three boxes each (classes of the smoke detector: 4).
+struct Data {
+  std::vector<std::vector<float>> x;
+  std::vector<std::vector<std::vector<TruthBox>>> truths;
+};
+
+Data make_data(const Network& net) {
+  Rng rng(21);
+  Data d;
+  for (int k = 0; k < net.options().subdivisions; ++k) {
+    std::vector<float> x(size_t(net.mini_batch()) * net.input_shape().size());
+    for (float& v : x) v = rng.uniform();
+    d.x.push_back(std::move(x));
+    std::vector<std::vector<TruthBox>> t(size_t(net.mini_batch()));
+    for (auto& boxes : t)
+      for (int b = 0; b < 3; ++b)
+        boxes.push_back(TruthBox{rng.uniform(0.2f, 0.8f), rng.uniform(0.2f, 0.8f), rng.uniform(0.1f, 0.5f),
+                                 rng.uniform(0.1f, 0.5f), rng.uniform_int(0, 3)});
+    d.truths.push_back(std::move(t));
+  }
+  return d;
+}
+
+// The detector from the same initialisation on the current GPU.
+std::unique_ptr<Network> gpu_network() {
+  auto net = std::make_unique<Network>(smoke_detector());
+  Rng init(3);
+  net->init_params(init);
+  net->attach(std::make_unique<cuda::Network>(*net));
+  return net;
+}
+
+// kIterations of the trainer's loop (core/train/trainer.cpp) on this process's share of the mini-batches; returns
+// the trained parameters.
+std::vector<float> train(Network& net, DataParallel& dp) {
+  const Data d = make_data(net);
+  const NetOptions& o = net.options();
+  const DataParallel::Share share = dp.share(o.subdivisions, "test");
+  for (int it = 0; it < kIterations; ++it) {
+    dp.begin_iteration(net);
+    for (int sub = share.first; sub < share.first + share.count; ++sub) {
+      net.forward(d.x[size_t(sub)].data(), true, nullptr, it, &d.truths[size_t(sub)], 0.01f, sub - share.first);
+      net.backward(d.x[size_t(sub)].data());
+    }
+    std::vector<double> no_sums;
+    dp.end_iteration(net, no_sums);
+    sgd_step(net, learning_rate_at(o, it));
+  }
+  net.sync_to_host();
+  return std::vector<float>(net.params(), net.params() + net.num_params());
+}
+
+std::string to_hex(const std::string& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : bytes) h += {digits[c >> 4], digits[c & 15]};
+  return h;
+}
+
+std::string from_hex(const std::string& hex) {
+  std::string b;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) b += char(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return b;
+}
+
+std::vector<float> read_floats(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<float> v;
+  float x;
+  while (f.read(reinterpret_cast<char*>(&x), sizeof x)) v.push_back(x);
+  return v;
+}
+
+// This binary again, running only the child test, with `vars` added to the environment.
+pid_t spawn_child(const std::vector<std::string>& vars) {
+  std::vector<std::string> env(vars);
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  std::vector<char*> envp;
+  for (std::string& s : env) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string exe = "/proc/self/exe", filter = "--gtest_filter=GpuDataParallelChild.*";
+  char* argv[] = {exe.data(), filter.data(), nullptr};
+  pid_t pid = -1;
+  if (posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp.data()) != 0) return -1;
+  return pid;
+}
+
+int device_count() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
+}
+
+}  // namespace
+
+TEST(GpuDataParallel, TwoProcessesOnTwoGpusFollowOneWithTheSameBatch) {
+#if !DARKSWEEP_HAVE_NCCL
+  GTEST_SKIP() << "this build has no NCCL";
+#else
+  if (!cuda::device_available() || device_count() < kProcesses) GTEST_SKIP() << "fewer than 2 CUDA devices";
+  const std::string id = to_hex(cuda::nccl_unique_id());
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ds_gpu_dp_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<pid_t> children;
+  for (int r = 0; r < kProcesses; ++r) {
+    children.push_back(spawn_child({std::string(kRankVar) + "=" + std::to_string(r), std::string(kIdVar) + "=" + id,
+                                    std::string(kOutVar) + "=" + (dir / std::to_string(r)).string()}));
+    ASSERT_GT(children.back(), 0) << "posix_spawn failed";
+  }
+  // Meanwhile, one process trains the whole batch.
+  auto net = gpu_network();
+  DataParallel alone;
+  const std::vector<float> one = train(*net, alone);
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a child process failed (its output is above)";
+  }
+  const std::vector<float> a = read_floats(dir / "0"), b = read_floats(dir / "1");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(a.size(), one.size());
+  ASSERT_EQ(b.size(), one.size());
+  EXPECT_TRUE(a == b) << "the two processes ended with different parameters";
+
+  Network start(smoke_detector());
+  Rng init(3);
+  start.init_params(init);
+  double diff = 0, norm = 0, moved = 0;
+  for (const ParamSlot& s : start.param_slots()) {
+    // Rolling statistics: each process moves them with its own mini-batches and the processes average them, which
+    // is not the single process's sequence of moving averages (data_parallel.h).
+    if (s.block.kind == ParamKind::rolling_mean || s.block.kind == ParamKind::rolling_variance) continue;
+    for (size_t i = s.offset; i < s.offset + s.block.count; ++i) {
+      diff += double(a[i] - one[i]) * (a[i] - one[i]);
+      norm += double(one[i]) * one[i];
+      moved += double(one[i] - start.params()[i]) * (one[i] - start.params()[i]);
+    }
+  }
+  std::printf("trained parameters: moved %.3g (relative to their norm), two processes and one differ by %.3g of that\n",
+              std::sqrt(moved / norm), std::sqrt(diff / moved));
+  EXPECT_GT(std::sqrt(moved / norm), 1e-4);
+  EXPECT_LT(std::sqrt(diff / moved), 5e-3) << "relative to how far training moved them";
+#endif
+}
+
+// One process of the test above (skips unless that test started it).
+TEST(GpuDataParallelChild, TrainsItsShareAndWritesItsParameters) {
+  const char* rank = std::getenv(kRankVar);
+  if (!rank) GTEST_SKIP() << "run by GpuDataParallel.TwoProcessesOnTwoGpusFollowOneWithTheSameBatch only";
+#if DARKSWEEP_HAVE_NCCL
+  const int r = std::atoi(rank);
+  cuda::select_process_device(r);  // each process its own GPU, before any other CUDA call
+  cuda::NcclAllReduce processes(r, kProcesses, from_hex(std::getenv(kIdVar)), nullptr);
+  auto net = gpu_network();
+  DataParallel dp(&processes);
+  const std::vector<float> p = train(*net, dp);
+  std::ofstream out(std::getenv(kOutVar), std::ios::binary);
+  out.write(reinterpret_cast<const char*>(p.data()), std::streamsize(p.size() * sizeof(float)));
+  ASSERT_TRUE(out.good());
+#endif
+}
