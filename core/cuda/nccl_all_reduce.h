@@ -1,7 +1,8 @@
 // NcclAllReduce: the AllReduce (core/train/all_reduce.h) of a data-parallel run on GPUs, one GPU per process. Its
 // float sums take device memory (ncclAllReduce in place, ncclFloat, ncclSum, on the stream the network's kernels run
 // on: the default stream), so that the gradients never visit the host; its double sums (loss terms, counts, stop
-// flags: a few host values per iteration) go through the processes' host AllReduce (MPI). Every NCCL call is
+// flags: a few host values per iteration) go through the processes' host AllReduce (MPI). Should cuda::Network
+// queue its kernels on a stream of its own, that stream must be the one given here. Every NCCL call is
 // checked, with the call and its file:line. Built when CMake finds NCCL (DARKSWEEP_HAVE_NCCL).
 #pragma once
 #include <cuda_runtime.h>

@@ -16,6 +16,7 @@
 #include "tests/support/data_parallel_env.h"
 #include "tests/support/run_command.h"
 #include "tests/support/count_text.h"
+#include "tests/support/training_agreement.h"
 
 using ds::test::run_command;
 namespace fs = std::filesystem;
@@ -60,22 +61,12 @@ class MpiDataParallel : public ::testing::Test {
     ds::load_weights(b, (dir_ / "two/final.weights").string());
     ds::Rng rng(1);  // the trainer's initialisation with seed 1
     start.init_params(rng);
-    double diff = 0, norm = 0, moved = 0;
-    for (const ds::ParamSlot& s : a.param_slots()) {
-      // Rolling statistics: each process moves them with its own mini-batches and the processes average them,
-      // which is not the single process's sequence of moving averages (data_parallel.h).
-      if (s.block.kind == ds::ParamKind::rolling_mean || s.block.kind == ds::ParamKind::rolling_variance) continue;
-      for (size_t i = s.offset; i < s.offset + s.block.count; ++i) {
-        diff += double(a.params()[i] - b.params()[i]) * (a.params()[i] - b.params()[i]);
-        norm += double(a.params()[i]) * a.params()[i];
-        moved += double(a.params()[i] - start.params()[i]) * (a.params()[i] - start.params()[i]);
-      }
-    }
     // The parameters moved from their initialisation, and both runs moved them the same way.
+    const ds::test::TrainingAgreement t = ds::test::training_agreement(start, a.params(), b.params());
     std::printf("trained parameters: moved %.3g (relative to their norm), the two runs differ by %.3g of that\n",
-                std::sqrt(moved / norm), std::sqrt(diff / moved));
-    EXPECT_GT(std::sqrt(moved / norm), 1e-4);
-    EXPECT_LT(std::sqrt(diff / moved), 5e-3) << "relative to how far training moved them";  // measured 4e-4; 0.63 without the all-reduce
+                t.moved, t.differ);
+    EXPECT_GT(t.moved, 1e-4);
+    EXPECT_LT(t.differ, 5e-3) << "relative to how far training moved them";  // measured 4e-4; 0.63 without the all-reduce
   }
   fs::path dir_;
 };
