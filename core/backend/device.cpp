@@ -16,6 +16,21 @@
 #endif
 
 namespace ds {
+namespace {
+
+#if DARKSWEEP_HAVE_CUDA
+void require_cuda_device() {
+  if (!cuda::device_available())  // the machine's state, not the input: a failed run (exit 1), not exit 2
+    throw std::runtime_error("device cuda: no usable CUDA device (check the driver and CUDA_VISIBLE_DEVICES)");
+}
+#endif
+
+void require_device_all_reduce(const std::string& device) {
+  if (!has_device_all_reduce(device))
+    throw std::logic_error("device " + device + ": this build has no device all-reduce (NCCL) for it");
+}
+
+}  // namespace
 
 std::vector<std::string> available_devices() {
 #if DARKSWEEP_HAVE_CUDA
@@ -46,8 +61,7 @@ void use_device(Network& net, const std::string& device, const std::string& prec
   check_device(device, "device", precision);
   if (device == "cpu" || net.accelerator()) return;
 #if DARKSWEEP_HAVE_CUDA
-  if (!cuda::device_available())  // the machine's state, not the input: a failed run (exit 1), not exit 2
-    throw std::runtime_error("device cuda: no usable CUDA device (check the driver and CUDA_VISIBLE_DEVICES)");
+  require_cuda_device();
   net.attach(std::make_unique<cuda::Network>(net, cuda::parse_precision(precision, "precision")));
 #endif
 }
@@ -56,7 +70,9 @@ std::string device_of(const Network& net) { return net.accelerator() ? net.accel
 
 void select_process_device(const std::string& device, int local_rank) {
 #if DARKSWEEP_HAVE_CUDA
-  if (device == "cuda") cuda::select_process_device(local_rank);
+  if (device != "cuda") return;
+  require_cuda_device();
+  cuda::select_process_device(local_rank);
 #endif
 }
 
@@ -67,15 +83,6 @@ bool has_device_all_reduce(const std::string& device) {
   return false;
 #endif
 }
-
-namespace {
-
-void require_device_all_reduce(const std::string& device) {
-  if (!has_device_all_reduce(device))
-    throw std::logic_error("device " + device + ": this build has no device all-reduce (NCCL) for it");
-}
-
-}  // namespace
 
 std::string new_device_all_reduce_id(const std::string& device) {
   require_device_all_reduce(device);
