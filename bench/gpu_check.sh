@@ -65,11 +65,15 @@ configure=(cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 if step configure 120 "$OUT/build.log" "${configure[@]}"; then configured=1; else configured=0; fi
 cudnn_line="$(grep -m1 'darksweep: cuDNN' "$OUT/build.log" || echo 'cuDNN: not found (see build.log)')"
 log "${cudnn_line#-- }"
+nccl_line="$(grep -m1 'darksweep: NCCL' "$OUT/build.log" || echo 'NCCL: no line (see build.log)')"
+log "${nccl_line#-- }"
 
-# Run-time paths beside the executables' RPATH: the unpacked OpenBLAS and the cuDNN found (the pip
+# Run-time paths beside the executables' RPATH: the unpacked OpenBLAS, the cuDNN and the NCCL found (the pip
 # wheel's sub-libraries are opened by name at run time).
 cudnn_lib="$(sed -n 's/^CUDNN_LIBRARY:FILEPATH=//p' "$build/CMakeCache.txt" 2>/dev/null)"
-export LD_LIBRARY_PATH="$PWD/$build/_deps/openblas/lib${cudnn_lib:+:$(dirname "$cudnn_lib")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+nccl_lib="$(sed -n 's/^NCCL_LIBRARY:FILEPATH=//p' "$build/CMakeCache.txt" 2>/dev/null)"
+[ -f "$nccl_lib" ] || nccl_lib=""  # NCCL is optional (NCCL_LIBRARY-NOTFOUND)
+export LD_LIBRARY_PATH="$PWD/$build/_deps/openblas/lib${cudnn_lib:+:$(dirname "$cudnn_lib")}${nccl_lib:+:$(dirname "$nccl_lib")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$OUT/build.log"
 
 built=0
