@@ -26,6 +26,7 @@
 #include "core/nn/network.h"
 #include "core/nn/sgd.h"
 #include "core/train/data_parallel.h"
+#include "tests/support/fixed_detector_data.h"
 #include "tests/support/training_agreement.h"
 #if DARKSWEEP_HAVE_NCCL
 #include "core/cuda/nccl_all_reduce.h"
@@ -49,29 +50,6 @@ Cfg smoke_detector() {
   return cfg;
 }
 
-// The batch's 4 fixed mini-batches: random images, three boxes each (classes of the smoke detector: 4).
-struct Data {
-  std::vector<std::vector<float>> x;
-  std::vector<std::vector<std::vector<TruthBox>>> truths;
-};
-
-Data make_data(const Network& net) {
-  Rng rng(21);
-  Data d;
-  for (int k = 0; k < net.options().subdivisions; ++k) {
-    std::vector<float> x(size_t(net.mini_batch()) * net.input_shape().size());
-    for (float& v : x) v = rng.uniform();
-    d.x.push_back(std::move(x));
-    std::vector<std::vector<TruthBox>> t(size_t(net.mini_batch()));
-    for (auto& boxes : t)
-      for (int b = 0; b < 3; ++b)
-        boxes.push_back(TruthBox{rng.uniform(0.2f, 0.8f), rng.uniform(0.2f, 0.8f), rng.uniform(0.1f, 0.5f),
-                                 rng.uniform(0.1f, 0.5f), rng.uniform_int(0, 3)});
-    d.truths.push_back(std::move(t));
-  }
-  return d;
-}
-
 // The detector from the same initialisation on the current GPU.
 std::unique_ptr<Network> gpu_network() {
   auto net = std::make_unique<Network>(smoke_detector());
@@ -84,7 +62,7 @@ std::unique_ptr<Network> gpu_network() {
 // kIterations of the trainer's loop (core/train/trainer.cpp) on this process's share of the mini-batches; returns
 // the trained parameters.
 std::vector<float> train(Network& net, DataParallel& dp) {
-  const Data d = make_data(net);
+  const test::DetectorData d = test::fixed_detector_data(net, net.options().subdivisions, 4);  // 4 classes
   const NetOptions& o = net.options();
   const DataParallel::Share share = dp.share(o.subdivisions, "test");
   for (int it = 0; it < kIterations; ++it) {

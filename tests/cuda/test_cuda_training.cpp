@@ -21,6 +21,7 @@
 #include "core/nn/checkpoint.h"
 #include "core/nn/network.h"
 #include "core/nn/sgd.h"
+#include "tests/support/fixed_detector_data.h"
 
 using namespace ds;
 
@@ -37,29 +38,7 @@ Cfg smoke_detector() {
   return cfg;
 }
 
-// Fixed mini-batches: random images, three boxes each.
-struct Data {
-  std::vector<std::vector<float>> x;
-  std::vector<std::vector<std::vector<TruthBox>>> truths;
-};
-
-Data make_data(const Network& net, int mini_batches, int classes) {
-  Rng rng(21);
-  Data d;
-  const size_t n = size_t(net.mini_batch()) * net.input_shape().size();
-  for (int k = 0; k < mini_batches; ++k) {
-    std::vector<float> x(n);
-    for (float& v : x) v = rng.uniform();
-    d.x.push_back(std::move(x));
-    std::vector<std::vector<TruthBox>> t(static_cast<size_t>(net.mini_batch()));
-    for (auto& boxes : t)
-      for (int b = 0; b < 3; ++b)
-        boxes.push_back(TruthBox{rng.uniform(0.2f, 0.8f), rng.uniform(0.2f, 0.8f), rng.uniform(0.1f, 0.5f),
-                                 rng.uniform(0.1f, 0.5f), rng.uniform_int(0, classes - 1)});
-    d.truths.push_back(std::move(t));
-  }
-  return d;
-}
+using Data = test::DetectorData;
 
 int classes_of(const Network& net) {
   for (size_t i = 0; i < net.num_layers(); ++i)
@@ -124,7 +103,7 @@ void expect_training_follows_cpu(cuda::Precision precision, double tolerance) {
   apply_override(cfg, "net.loss_scale=128");  // used by mixed precision only
   auto cpu = initialised(cfg), gpu = initialised(cfg);
   gpu->attach(std::make_unique<cuda::Network>(*gpu, precision));
-  const Data d = make_data(*cpu, 4, classes_of(*cpu));
+  const Data d = test::fixed_detector_data(*cpu, 4, classes_of(*cpu));
   const std::vector<double> cpu_losses = train(*cpu, d, 0, kIterations);
   const std::vector<double> gpu_losses = train(*gpu, d, 0, kIterations);
   expect_losses_follow(gpu_losses, cpu_losses, 0, tolerance);
@@ -152,7 +131,7 @@ TEST(GpuTraining, CheckpointWrittenOnGpuResumesOnCpu) {
   const Cfg cfg = smoke_detector();
   auto gpu = initialised(cfg);
   gpu->attach(std::make_unique<cuda::Network>(*gpu));
-  const Data d = make_data(*gpu, 4, classes_of(*gpu));
+  const Data d = test::fixed_detector_data(*gpu, 4, classes_of(*gpu));
   const int half = kIterations / 2;
   train(*gpu, d, 0, half);
   const std::string path = (std::filesystem::temp_directory_path() / "ds_gpu_checkpoint.ckpt").string();
