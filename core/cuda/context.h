@@ -9,6 +9,9 @@
 
 namespace ds::cuda {
 
+// How convolutions choose their cuDNN algorithms (convolutional_op.cpp): by timing them, or by cuDNN's heuristics.
+enum class AlgorithmSearch { find, heuristics };
+
 class Context {
  public:
   Context();
@@ -23,12 +26,15 @@ class Context {
   void* workspace(size_t bytes);
   // The most workspace one cuDNN call may ask for (DS_CUDNN_WORKSPACE_MB, default 1024 MiB).
   size_t workspace_limit() const { return workspace_limit_; }
+  // DS_CUDNN_ALGORITHMS=find (default) | heuristics; another value is an error that lists these.
+  AlgorithmSearch algorithm_search() const { return algorithm_search_; }
 
  private:
   cublasHandle_t cublas_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   DeviceBuffer workspace_;
   size_t workspace_limit_ = 0;
+  AlgorithmSearch algorithm_search_ = AlgorithmSearch::find;
 };
 
 // The process's context, created on first use.

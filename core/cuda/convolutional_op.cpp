@@ -6,11 +6,17 @@
 //   mixed  forward and data gradient in fp16 on tensor cores (fp32 sums) from fp16 copies of the input, the
 //          weights (fp32 master copy) and the output delta, the delta multiplied by [net] loss_scale before its
 //          conversion and the data gradient divided by it after (so small deltas do not vanish in fp16);
-//          the weight gradient (a sum over the whole mini-batch, which overflows fp16) in tf32.
+//          the weight gradient (a sum over the whole mini-batch, which overflows fp16) in tf32. The fp16 weights
+//          are converted once per change of the parameters (an SGD step), not once per mini-batch.
 //   Batch norm, biases, activations, outputs and deltas stay fp32 in every mode.
 //
-// cuDNN's algorithms are chosen by its heuristics (cudnnGet*Algorithm_v7): the first that succeeds within the
-// workspace limit (Context::workspace_limit), cached per shape and precision for the life of the process.
+// cuDNN's algorithms are chosen per shape and precision, once for the life of the process: by timing them
+// (cudnnFind*Algorithm, the default: a few seconds per new shape, the fastest algorithms after it) or by cuDNN's
+// heuristics (cudnnGet*Algorithm_v7; DS_CUDNN_ALGORITHMS=heuristics, Context::algorithm_search). Either way the
+// first listed that succeeds within the workspace limit (Context::workspace_limit) and whose math type the
+// precision allows: fp32 only FMA math (no tensor cores), the others any but ALLOW_CONVERSION (fp32 data
+// converted to fp16). cuDNN may list an algorithm with another math type than the descriptor's, and runs it as
+// listed only when the descriptor says so: each call sets its algorithm's math type first.
 #include <map>
 #include <string>
 
@@ -26,25 +32,37 @@
 namespace ds::cuda {
 namespace {
 
+// One direction's choice: the algorithm, its workspace and the math type to run it with.
+template <typename Algo>
+struct Choice {
+  Algo algo{};
+  size_t bytes = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+};
 struct Algorithms {
-  cudnnConvolutionFwdAlgo_t forward{};
-  cudnnConvolutionBwdDataAlgo_t backward_data{};
-  cudnnConvolutionBwdFilterAlgo_t backward_filter{};
-  size_t forward_bytes = 0, backward_data_bytes = 0, backward_filter_bytes = 0;
+  Choice<cudnnConvolutionFwdAlgo_t> forward;
+  Choice<cudnnConvolutionBwdDataAlgo_t> backward_data;
+  Choice<cudnnConvolutionBwdFilterAlgo_t> backward_filter;
 };
 
-template <typename Perf>
-const Perf& first_fitting(const Perf* perf, int count, size_t limit, const std::string& what) {
+bool math_allowed(cudnnMathType_t listed, cudnnMathType_t descriptor) {
+  if (descriptor == CUDNN_FMA_MATH) return listed == CUDNN_FMA_MATH;
+  return listed != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
+
+template <typename Algo, typename Perf>
+Choice<Algo> first_usable(const Perf* perf, int count, size_t limit, cudnnMathType_t math, const std::string& what) {
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit) return perf[i];
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit && math_allowed(perf[i].mathType, math))
+      return {perf[i].algo, perf[i].memory, perf[i].mathType};
   throw std::runtime_error("cuDNN has no " + what + " algorithm for this convolution within a workspace of " +
-                           std::to_string(limit >> 20) + " MiB (raise DS_CUDNN_WORKSPACE_MB)");
+                           std::to_string(limit >> 20) + " MiB at this precision (raise DS_CUDNN_WORKSPACE_MB)");
 }
 
 // The cuDNN description of one convolution of the layer at one data type and math mode, with its algorithms.
 class Convolution {
  public:
-  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math) {
+  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math) : math_(math) {
     const ConvolutionalOptions& o = layer.options();
     const Shape in = layer.input_shape(), out = layer.out_shape;
     DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
@@ -83,23 +101,26 @@ class Convolution {
   void forward(const void* xp, const void* wp, void* yp) const {
     Context& ctx = context();
     const float one = 1.f, zero = 0.f;
-    DS_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn(), &one, x, xp, w, wp, conv, algorithms.forward,
-                                           ctx.workspace(algorithms.forward_bytes), algorithms.forward_bytes, &zero,
-                                           y, yp));
+    const auto& c = algorithms.forward;
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, c.math));
+    DS_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn(), &one, x, xp, w, wp, conv, c.algo, ctx.workspace(c.bytes),
+                                           c.bytes, &zero, y, yp));
   }
   void backward_filter(const void* xp, const void* dyp, void* dwp, float beta) const {
     Context& ctx = context();
     const float one = 1.f;
-    DS_CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, x, xp, y, dyp, conv, algorithms.backward_filter,
-                                                  ctx.workspace(algorithms.backward_filter_bytes),
-                                                  algorithms.backward_filter_bytes, &beta, w, dwp));
+    const auto& c = algorithms.backward_filter;
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, c.math));
+    DS_CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, x, xp, y, dyp, conv, c.algo,
+                                                  ctx.workspace(c.bytes), c.bytes, &beta, w, dwp));
   }
   void backward_data(const void* wp, const void* dyp, void* dxp, float beta) const {
     Context& ctx = context();
     const float one = 1.f;
-    DS_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &one, w, wp, y, dyp, conv, algorithms.backward_data,
-                                                ctx.workspace(algorithms.backward_data_bytes),
-                                                algorithms.backward_data_bytes, &beta, x, dxp));
+    const auto& c = algorithms.backward_data;
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, c.math));
+    DS_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &one, w, wp, y, dyp, conv, c.algo,
+                                                ctx.workspace(c.bytes), c.bytes, &beta, x, dxp));
   }
 
  private:
@@ -108,36 +129,39 @@ class Convolution {
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     Context& ctx = context();
     const size_t limit = ctx.workspace_limit();
+    const bool find = ctx.algorithm_search() == AlgorithmSearch::find;
     int count = 0;
     Algorithms a;
     cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    DS_CUDNN_CHECK(
-        cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn(), x, w, conv, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, fwd));
-    const auto& f = first_fitting(fwd, count, limit, "forward");
-    a.forward = f.algo, a.forward_bytes = f.memory;
+    const int nf = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
+    DS_CUDNN_CHECK(find ? cudnnFindConvolutionForwardAlgorithm(ctx.cudnn(), x, w, conv, y, nf, &count, fwd)
+                        : cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn(), x, w, conv, y, nf, &count, fwd));
+    a.forward = first_usable<cudnnConvolutionFwdAlgo_t>(fwd, count, limit, math_, "forward");
     cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn(), w, y, conv, x,
-                                                               CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, data));
-    const auto& d = first_fitting(data, count, limit, "backward-data");
-    a.backward_data = d.algo, a.backward_data_bytes = d.memory;
+    const int nd = CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
+    DS_CUDNN_CHECK(find ? cudnnFindConvolutionBackwardDataAlgorithm(ctx.cudnn(), w, y, conv, x, nd, &count, data)
+                        : cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn(), w, y, conv, x, nd, &count, data));
+    a.backward_data = first_usable<cudnnConvolutionBwdDataAlgo_t>(data, count, limit, math_, "backward-data");
     cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnn(), x, y, conv, w,
-                                                                 CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, filter));
-    const auto& g = first_fitting(filter, count, limit, "backward-filter");
-    a.backward_filter = g.algo, a.backward_filter_bytes = g.memory;
+    const int ng = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
+    DS_CUDNN_CHECK(find ? cudnnFindConvolutionBackwardFilterAlgorithm(ctx.cudnn(), x, y, conv, w, ng, &count, filter)
+                        : cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnn(), x, y, conv, w, ng, &count, filter));
+    a.backward_filter = first_usable<cudnnConvolutionBwdFilterAlgo_t>(filter, count, limit, math_, "backward-filter");
     return cache[key] = a;
   }
 
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnMathType_t math_;  // the precision's: which math types its algorithms may use
   Algorithms algorithms;
 };
 
 class ConvolutionalOp : public Op {
  public:
   ConvolutionalOp(Network& net, size_t index)
-      : layer_(dynamic_cast<ConvolutionalLayer&>(net.host().layer(index))),
+      : net_(net),
+        layer_(dynamic_cast<ConvolutionalLayer&>(net.host().layer(index))),
         precision_(net.precision()),
         loss_scale_(net.host().options().loss_scale),
         fp32_(layer_, net.host().mini_batch(), CUDNN_DATA_FLOAT,
@@ -163,7 +187,10 @@ class ConvolutionalOp : public Op {
     if (fp16_) {
       const size_t nx = a.in[0].size(), nw = weights_count(), ny = a.out.size();
       to_half(a.in[0].data, x16_.reserve(nx), nx);
-      to_half(weights_, w16_.reserve(nw), nw);
+      if (w16_version_ != net_.parameters_version() || !w16_.data()) {
+        to_half(weights_, w16_.reserve(nw), nw);
+        w16_version_ = net_.parameters_version();
+      }
       fp16_->forward(x16_.data(), w16_.data(), y16_.reserve(ny));
       from_half(y16_.data(), a.out.data, ny);
     } else {
@@ -209,12 +236,14 @@ class ConvolutionalOp : public Op {
     return a == Activation::swish || a == Activation::mish || a == Activation::hard_mish;
   }
 
+  const Network& net_;
   ConvolutionalLayer& layer_;
   Precision precision_;
   float loss_scale_;
   Convolution fp32_;
   std::unique_ptr<Convolution> fp16_;  // mixed precision only
   DeviceArray<__half> x16_, w16_, y16_, dy16_, dx16_;
+  uint64_t w16_version_ = 0;  // the parameters_version() w16_ was converted at (valid once w16_ holds data)
   float *biases_ = nullptr, *scales_ = nullptr, *rolling_mean_ = nullptr, *rolling_variance_ = nullptr,
         *weights_ = nullptr;
   float *bias_grads_ = nullptr, *scale_grads_ = nullptr, *weight_grads_ = nullptr;
