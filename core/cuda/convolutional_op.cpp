@@ -8,7 +8,9 @@
 //          conversion and the data gradient divided by it after (so small deltas do not vanish in fp16);
 //          the weight gradient (a sum over the whole mini-batch, which overflows fp16) in tf32. The fp16 weights
 //          are converted once per change of the parameters (an SGD step), not once per mini-batch.
-//   Batch norm, biases, activations, outputs and deltas stay fp32 in every mode.
+//          The fp16 tensors are NHWC (weights KRSC), the layout tensor-core kernels read natively: the
+//          conversions transpose as they convert (half.h), at no extra pass (DS_CUDNN_FP16_LAYOUT=nchw keeps NCHW).
+//   Batch norm, biases, activations, outputs and deltas stay fp32 (NCHW) in every mode.
 //
 // cuDNN's algorithms are chosen per shape and precision, once for the life of the process: by timing them
 // (cudnnFind*Algorithm, the default: a few seconds per new shape, the fastest algorithms after it) or by cuDNN's
@@ -62,16 +64,18 @@ Choice<Algo> first_usable(const Perf* perf, int count, size_t limit, cudnnMathTy
 // The cuDNN description of one convolution of the layer at one data type and math mode, with its algorithms.
 class Convolution {
  public:
-  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math) : math_(math) {
+  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math,
+              cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW)
+      : math_(math) {
     const ConvolutionalOptions& o = layer.options();
     const Shape in = layer.input_shape(), out = layer.out_shape;
     DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
     DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
     DS_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
     DS_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
-    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, type, batch, in.c, in.h, in.w));
-    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, type, batch, out.c, out.h, out.w));
-    DS_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, type, CUDNN_TENSOR_NCHW, o.filters, in.c / o.groups, o.size, o.size));
+    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, format, type, batch, in.c, in.h, in.w));
+    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, format, type, batch, out.c, out.h, out.w));
+    DS_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, type, format, o.filters, in.c / o.groups, o.size, o.size));
     // darknet pads by padding·dilation (im2col_cpu_ext), and its output size ignores the dilation. Sums in fp32.
     DS_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, o.padding * o.dilation, o.padding * o.dilation, o.stride_y,
                                                    o.stride_x, o.dilation, o.dilation, CUDNN_CROSS_CORRELATION,
@@ -86,7 +90,8 @@ class Convolution {
     algorithms = choose(std::to_string(batch) + "/" + in.str() + "/" + out.str() + "/k" + std::to_string(o.size) +
                         "s" + std::to_string(o.stride_y) + "x" + std::to_string(o.stride_x) + "p" +
                         std::to_string(o.padding) + "d" + std::to_string(o.dilation) + "g" +
-                        std::to_string(o.groups) + "t" + std::to_string(int(type)) + "m" + std::to_string(int(math)));
+                        std::to_string(o.groups) + "t" + std::to_string(int(type)) + "m" + std::to_string(int(math)) + "f" +
+                        std::to_string(int(format)));
   }
   ~Convolution() {
     cudnnDestroyConvolutionDescriptor(conv);
@@ -166,8 +171,11 @@ class ConvolutionalOp : public Op {
         loss_scale_(net.host().options().loss_scale),
         fp32_(layer_, net.host().mini_batch(), CUDNN_DATA_FLOAT,
               precision_ == Precision::fp32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH) {
-    if (precision_ == Precision::mixed)
-      fp16_ = std::make_unique<Convolution>(layer_, net.host().mini_batch(), CUDNN_DATA_HALF, CUDNN_TENSOR_OP_MATH);
+    if (precision_ == Precision::mixed) {
+      nhwc_ = context().fp16_layout() == Fp16Layout::nhwc;
+      fp16_ = std::make_unique<Convolution>(layer_, net.host().mini_batch(), CUDNN_DATA_HALF, CUDNN_TENSOR_OP_MATH,
+                                            nhwc_ ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW);
+    }
   }
 
   void bind_params(float* params, float* grads) override {  // ConvolutionalLayer::bind_params's layout
@@ -185,14 +193,15 @@ class ConvolutionalOp : public Op {
   void forward(const ForwardArgs& a) override {
     const ConvolutionalOptions& o = layer_.options();
     if (fp16_) {
-      const size_t nx = a.in[0].size(), nw = weights_count(), ny = a.out.size();
-      to_half(a.in[0].data, x16_.reserve(nx), nx);
+      const ChannelShape in = channels_of(a.in[0]), out = channels(a.out);
+      half_of(a.in[0].data, x16_.reserve(in.size()), in, 1.f);
       if (w16_version_ != net_.parameters_version() || !w16_.data()) {
-        to_half(weights_, w16_.reserve(nw), nw);
+        const ChannelShape w = weight_shape();
+        half_of(weights_, w16_.reserve(w.size()), w, 1.f);
         w16_version_ = net_.parameters_version();
       }
-      fp16_->forward(x16_.data(), w16_.data(), y16_.reserve(ny));
-      from_half(y16_.data(), a.out.data, ny);
+      fp16_->forward(x16_.data(), w16_.data(), y16_.reserve(out.size()));
+      float_of(y16_.data(), a.out.data, out, 1.f, false);
     } else {
       fp32_.forward(a.in[0].data, weights_, a.out.data);
     }
@@ -217,19 +226,30 @@ class ConvolutionalOp : public Op {
     fp32_.backward_filter(a.in[0].data, delta, weight_grads_, 1.f);
     if (a.in_delta.empty() || !a.in_delta[0].data) return;
     if (!fp16_) return fp32_.backward_data(weights_, delta, a.in_delta[0].data, 1.f);
-    const size_t ny = a.out_delta.size(), nx = a.in_delta[0].size();
-    to_half(delta, dy16_.reserve(ny), ny, loss_scale_);
-    fp16_->backward_data(w16_.data(), dy16_.data(), dx16_.reserve(nx), 0.f);
-    from_half(dx16_.data(), a.in_delta[0].data, nx, 1.f / loss_scale_, /*accumulate=*/true);
+    const ChannelShape dy = channels(a.out_delta), dx = channels_of(a.in_delta[0]);
+    half_of(delta, dy16_.reserve(dy.size()), dy, loss_scale_);
+    fp16_->backward_data(w16_.data(), dy16_.data(), dx16_.reserve(dx.size()), 0.f);
+    float_of(dx16_.data(), a.in_delta[0].data, dx, 1.f / loss_scale_, /*accumulate=*/true);
   }
 
  private:
-  size_t weights_count() const {
+  // The weights (filters, c / groups, size, size) as a tensor {filters, c / groups, size²} (half.h).
+  ChannelShape weight_shape() const {
     const ConvolutionalOptions& o = layer_.options();
-    return size_t(o.filters) * size_t(layer_.input_shape().c / o.groups) * size_t(o.size) * size_t(o.size);
+    return ChannelShape{o.filters, layer_.input_shape().c / o.groups, o.size * o.size};
   }
   ChannelShape channels(const Tensor& out) const {
     return ChannelShape{out.shape.n, layer_.options().filters, out.shape.h * out.shape.w};
+  }
+  static ChannelShape channels_of(const Tensor& t) { return ChannelShape{t.shape.n, t.shape.c, t.shape.h * t.shape.w}; }
+  // fp32 (NCHW) <-> the fp16 convolution's layout.
+  void half_of(const float* x, __half* y, ChannelShape s, float scale) const {
+    if (nhwc_) return to_half_nhwc(x, y, s, scale);
+    to_half(x, y, s.size(), scale);
+  }
+  void float_of(const __half* x, float* y, ChannelShape s, float scale, bool accumulate) const {
+    if (nhwc_) return from_half_nhwc(x, y, s, scale, accumulate);
+    from_half(x, y, s.size(), scale, accumulate);
   }
   bool keeps_pre_activation() const {  // as ConvolutionalLayer: these derivatives need the activation's input
     const Activation a = layer_.options().activation;
@@ -242,6 +262,7 @@ class ConvolutionalOp : public Op {
   float loss_scale_;
   Convolution fp32_;
   std::unique_ptr<Convolution> fp16_;  // mixed precision only
+  bool nhwc_ = false;                  // its tensors' layout
   DeviceArray<__half> x16_, w16_, y16_, dy16_, dx16_;
   uint64_t w16_version_ = 0;  // the parameters_version() w16_ was converted at (valid once w16_ holds data)
   float *biases_ = nullptr, *scales_ = nullptr, *rolling_mean_ = nullptr, *rolling_variance_ = nullptr,

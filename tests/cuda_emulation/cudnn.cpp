@@ -16,12 +16,14 @@ struct cudnnTensorStruct {
   bool set = false;
   cudnnDataType_t type{};
   int n = 0, c = 0, h = 0, w = 0;
+  cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW;
   size_t count() const { return size_t(n) * c * h * w; }
 };
 struct cudnnFilterStruct {
   bool set = false;
   cudnnDataType_t type{};
   int k = 0, c = 0, h = 0, w = 0;
+  cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW;  // NHWC: KRSC
   size_t count() const { return size_t(k) * c * h * w; }
 };
 struct cudnnConvolutionStruct {
@@ -70,6 +72,7 @@ cudnnStatus_t check_geometry(cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t 
                              cudnnTensorDescriptor_t y) {
   if (!x || !w || !cv || !y || !x->set || !w->set || !cv->set || !y->set) return bad("descriptor not set");
   if (x->type != w->type || x->type != y->type) return bad("x, w and y of different data types");
+  if (x->format != w->format || x->format != y->format) return bad("x, w and y in different layouts (not emulated)");
   if (x->type == CUDNN_DATA_FLOAT && cv->compute != CUDNN_DATA_FLOAT) return bad("float data needs float compute");
   if (x->type == CUDNN_DATA_HALF && cv->compute != CUDNN_DATA_FLOAT && cv->compute != CUDNN_DATA_HALF)
     return bad("half data needs half or float compute");
@@ -125,17 +128,21 @@ void store(void* p, const std::vector<float>& acc, cudnnDataType_t t, float alph
 
 struct Geometry {
   int N, C, H, W, K, P, Q, R, S, G, Cg, Kg, ph, pw, u, v, dh, dw;
-  bool flip;
+  bool flip, nhwc;
   Geometry(cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t cv,
            cudnnTensorDescriptor_t y)
       : N(x->n), C(x->c), H(x->h), W(x->w), K(w->k), P(y->h), Q(y->w), R(w->h), S(w->w), G(cv->groups),
         Cg(w->c), Kg(w->k / cv->groups), ph(cv->pad_h), pw(cv->pad_w), u(cv->u), v(cv->v), dh(cv->dh), dw(cv->dw),
-        flip(cv->mode == CUDNN_CONVOLUTION) {}
-  size_t xi(int n, int c, int h, int w) const { return ((size_t(n) * C + c) * H + h) * W + w; }
-  size_t yi(int n, int k, int p, int q) const { return ((size_t(n) * K + k) * P + p) * Q + q; }
+        flip(cv->mode == CUDNN_CONVOLUTION), nhwc(x->format == CUDNN_TENSOR_NHWC) {}
+  // Element offsets in NCHW / KCRS, or NHWC / KRSC.
+  static size_t at(bool nhwc, int n, int c, int h, int w, int C, int H, int W) {
+    return nhwc ? ((size_t(n) * H + h) * W + w) * C + c : ((size_t(n) * C + c) * H + h) * W + w;
+  }
+  size_t xi(int n, int c, int h, int w) const { return at(nhwc, n, c, h, w, C, H, W); }
+  size_t yi(int n, int k, int p, int q) const { return at(nhwc, n, k, p, q, K, P, Q); }
   size_t wi(int k, int c, int r, int s) const {  // the filter tap used at offset (r, s)
     if (flip) r = R - 1 - r, s = S - 1 - s;
-    return ((size_t(k) * Cg + c) * R + r) * S + s;
+    return at(nhwc, k, c, r, s, Cg, R, S);
   }
 };
 
@@ -213,10 +220,10 @@ cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t d) {
 }
 cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorFormat_t format, cudnnDataType_t type,
                                          int n, int c, int h, int w) {
-  if (format != CUDNN_TENSOR_NCHW) return CUDNN_STATUS_NOT_SUPPORTED;
+  if (format != CUDNN_TENSOR_NCHW && format != CUDNN_TENSOR_NHWC) return CUDNN_STATUS_NOT_SUPPORTED;
   if (n <= 0 || c <= 0 || h <= 0 || w <= 0) return bad("tensor dimension <= 0");
   if (type != CUDNN_DATA_FLOAT && type != CUDNN_DATA_HALF) return CUDNN_STATUS_NOT_SUPPORTED;
-  *d = cudnnTensorStruct{true, type, n, c, h, w};
+  *d = cudnnTensorStruct{true, type, n, c, h, w, format};
   return CUDNN_STATUS_SUCCESS;
 }
 cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t* d) {
@@ -229,10 +236,10 @@ cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t d) {
 }
 cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, cudnnDataType_t type, cudnnTensorFormat_t format,
                                          int k, int c, int h, int w) {
-  if (format != CUDNN_TENSOR_NCHW) return CUDNN_STATUS_NOT_SUPPORTED;
+  if (format != CUDNN_TENSOR_NCHW && format != CUDNN_TENSOR_NHWC) return CUDNN_STATUS_NOT_SUPPORTED;
   if (k <= 0 || c <= 0 || h <= 0 || w <= 0) return bad("filter dimension <= 0");
   if (type != CUDNN_DATA_FLOAT && type != CUDNN_DATA_HALF) return CUDNN_STATUS_NOT_SUPPORTED;
-  *d = cudnnFilterStruct{true, type, k, c, h, w};
+  *d = cudnnFilterStruct{true, type, k, c, h, w, format};
   return CUDNN_STATUS_SUCCESS;
 }
 cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t* d) {
