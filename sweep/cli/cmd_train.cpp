@@ -66,7 +66,6 @@ int cmd_train(const Argv& argv) {
   if (!args.has("data-parallel")) return classifier ? train_classifier(c) : train_detector(c);
   // `mpirun -np K sweep train ... --data-parallel`: the K processes train one run (core/train/data_parallel.h).
   // An explicit flag, not the MPI environment: the trainers that `mpirun ... sweep run` starts inherit it.
-  if (classifier) throw InputError(c.cfg_path + ": --data-parallel trains detectors only (for now)");
   // SIGUSR1 too: mpirun forwards it to every process, while on SIGTERM it kills them at once. `sweep run`
   // stops its data-parallel runs with it (scheduler/supervisor.cpp).
   std::signal(SIGUSR1, request_stop);
@@ -74,7 +73,7 @@ int cmd_train(const Argv& argv) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   MpiSession session;
   MpiAllReduce processes(session);
-  return train_detector(c, &processes);
+  return classifier ? train_classifier(c, &processes) : train_detector(c, &processes);
 }
 
 }  // namespace ds
