@@ -193,7 +193,7 @@ class ConvolutionalOp : public Op {
   void forward(const ForwardArgs& a) override {
     const ConvolutionalOptions& o = layer_.options();
     if (fp16_) {
-      const ChannelShape in = channels_of(a.in[0]), out = channels(a.out);
+      const ChannelShape in = channels(a.in[0]), out = channels(a.out);
       half_of(a.in[0].data, x16_.reserve(in.size()), in, 1.f);
       if (w16_version_ != net_.parameters_version() || !w16_.data()) {
         const ChannelShape w = weight_shape();
@@ -226,7 +226,7 @@ class ConvolutionalOp : public Op {
     fp32_.backward_filter(a.in[0].data, delta, weight_grads_, 1.f);
     if (a.in_delta.empty() || !a.in_delta[0].data) return;
     if (!fp16_) return fp32_.backward_data(weights_, delta, a.in_delta[0].data, 1.f);
-    const ChannelShape dy = channels(a.out_delta), dx = channels_of(a.in_delta[0]);
+    const ChannelShape dy = channels(a.out_delta), dx = channels(a.in_delta[0]);
     half_of(delta, dy16_.reserve(dy.size()), dy, loss_scale_);
     fp16_->backward_data(w16_.data(), dy16_.data(), dx16_.reserve(dx.size()), 0.f);
     float_of(dx16_.data(), a.in_delta[0].data, dx, 1.f / loss_scale_, /*accumulate=*/true);
@@ -238,10 +238,7 @@ class ConvolutionalOp : public Op {
     const ConvolutionalOptions& o = layer_.options();
     return ChannelShape{o.filters, layer_.input_shape().c / o.groups, o.size * o.size};
   }
-  ChannelShape channels(const Tensor& out) const {
-    return ChannelShape{out.shape.n, layer_.options().filters, out.shape.h * out.shape.w};
-  }
-  static ChannelShape channels_of(const Tensor& t) { return ChannelShape{t.shape.n, t.shape.c, t.shape.h * t.shape.w}; }
+  static ChannelShape channels(const Tensor& t) { return ChannelShape{t.shape.n, t.shape.c, t.shape.h * t.shape.w}; }
   // fp32 (NCHW) <-> the fp16 convolution's layout.
   void half_of(const float* x, __half* y, ChannelShape s, float scale) const {
     if (nhwc_) return to_half_nhwc(x, y, s, scale);
