@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Our CUDA trainer against PyTorch on the paper's two detectors at 512x512 (issue #7 item 4): for
 # CSPDarknet53-PANet-SPP (YOLOv4) and CSPResNeXt50-PANet-SPP,
-#   ours   `sweep bench --cfg NET --size 512 --batch MB --device cuda [--precision mixed]` (one step = one
-#          mini-batch of MB images: forward, backward, update);
+#   ours   `sweep bench --cfg NET --size 512 --batch MB --device cuda [--precision tf32|mixed]` (one step = one
+#          mini-batch of MB images: forward, backward, update): fp32, tf32 (what torch's fp32 computes), mixed
+#          with NHWC fp16 convolutions (the default) and, for the first network, mixed with NCHW ones
+#          (DS_CUDNN_FP16_LAYOUT=nchw) to measure what NHWC gains;
 #   torch  `bench/torch_darknet.py` on the same cfg: fp32 (NCHW, cuDNN's TF32 allowed as torch's default) and
 #          AMP fp16 channels-last; one iteration = batch 64 as 64/MB mini-batches with gradient accumulation and
 #          one SGD step (so its update is amortised over 64 images, ours over MB);
@@ -38,7 +40,7 @@ done
 [ $((batch % mb)) -eq 0 ] || { echo "bench/gpu_vs_torch.sh: --mini-batch must divide --batch ($batch)" >&2; exit 2; }
 exec "$py" - "$build/sweep/sweep" "$out" "$mb" "$size" "$iters_ours" "$iters_torch" "$budget" "$bf16" "$batch" \
   "$device" <<'PY'
-import json, subprocess, sys, time
+import json, os, subprocess, sys, time
 
 sweep, out_path, mb, size, iters_ours, iters_torch, budget, bf16, batch, device = sys.argv[1:]
 mb, size, iters_ours, iters_torch, budget = int(mb), int(size), int(iters_ours), int(iters_torch), float(budget)
@@ -64,7 +66,7 @@ def last_line(text):
     return lines[-1].strip() if lines else ""
 
 
-def run(record, cmd, timeout):
+def run(record, cmd, timeout, env=None):
     left = budget - (time.time() - start)
     record = dict(record, command=" ".join(cmd))
     if left < 10:
@@ -72,7 +74,8 @@ def run(record, cmd, timeout):
     else:
         t0 = time.time()
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=min(timeout, left))
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=min(timeout, left),
+                               env=dict(os.environ, **(env or {})))
             got = parse_json(p.stdout) if p.returncode == 0 else None
             if got is None:
                 record.update(rc=p.returncode, error=(p.stderr.strip() or p.stdout.strip() or "no JSON")[-1500:])
@@ -105,10 +108,12 @@ rows = []
 for title, cfg in nets:
     print(title, file=sys.stderr)
     base = {"network": title, "cfg": cfg, "size": size}
-    for prec in ("fp32", "mixed"):
+    ours = [("fp32", "NCHW"), ("tf32", "NCHW"), ("mixed", "NHWC")] + ([("mixed", "NCHW")] if cfg == nets[0][1] else [])
+    for prec, layout in ours:
         cmd = [sweep, "bench", "--cfg", cfg, "--size", str(size), "--batch", str(mb), "--iters", str(iters_ours),
                "--warmup", "2", "--device", device] + (["--precision", prec] if prec != "fp32" else [])
-        rows.append(run(dict(base, impl="darksweep", precision=prec, layout="NCHW", mini_batch=mb), cmd, 75))
+        rows.append(run(dict(base, impl="darksweep", precision=prec, layout=layout, mini_batch=mb), cmd, 75,
+                        {"DS_CUDNN_FP16_LAYOUT": layout.lower()}))
     torch_runs = [("fp32", False), ("amp-fp16", True)] + ([("amp-bf16", True)] if bf16 else [])
     for prec, cl in torch_runs:
         cmd = [py, "bench/torch_darknet.py", "--cfg", cfg, "--size", str(size), "--batch", str(batch),
@@ -122,7 +127,9 @@ def ref_peak(r):
     if r.get("peak_reference"):
         return r["peak_reference"]
     p = r.get("precision")
-    return {"amp-fp16": "fp16", "amp-bf16": "bf16", "mixed": "fp16"}.get(p, "tf32" if r.get("tf32", True) else "fp32")
+    if r.get("impl") == "darksweep":  # our fp32 is FMA fp32 (no TF32), tf32 and mixed as named
+        return {"fp32": "fp32", "tf32": "tf32", "mixed": "fp16"}.get(p, "fp32")
+    return {"amp-fp16": "fp16", "amp-bf16": "bf16"}.get(p, "tf32" if r.get("tf32", True) else "fp32")
 
 
 def mem(r):
@@ -154,12 +161,14 @@ for r in rows:
 for title, _ in nets:
     got = {(r["impl"], r["precision"], r["layout"]): r for r in rows if r["network"] == title and "error" not in r}
     for ours, theirs in ((("darksweep", "fp32", "NCHW"), ("pytorch", "fp32", "NCHW")),
+                         (("darksweep", "tf32", "NCHW"), ("pytorch", "fp32", "NCHW")),
+                         (("darksweep", "mixed", "NHWC"), ("pytorch", "amp-fp16", "channels-last")),
                          (("darksweep", "mixed", "NCHW"), ("pytorch", "amp-fp16", "channels-last"))):
         if ours in got and theirs in got:
             print("%s: ours %s / torch %s %s = %.2fx images/s" % (title, ours[1], theirs[1], theirs[2],
                   got[ours]["images_per_s"] / got[theirs]["images_per_s"]))
 print("\nTFLOP/s = 3 x forward conv FLOPs (2 x multiply-adds) x images/s; %%peak against the matmul peak of the "
-      "row's arithmetic (fp32 rows: tf32 where TF32 is allowed, mixed/amp-fp16: fp16); peak MB: torch's "
+      "row's arithmetic (torch fp32 rows: tf32 where TF32 is allowed; ours: fp32, tf32 as named; mixed/amp-fp16: fp16); peak MB: torch's "
       "max_memory_allocated, ours as its JSON reports it. %.0f s in all; JSON lines: %s" % (time.time() - start,
                                                                                           out_path))
 PY

@@ -152,11 +152,6 @@ class Expander {
     if (k == 1) return k;
     const std::string& where = row.processes > 0 ? row.processes_where : st.processes_where;
     const std::string what = "processes " + std::to_string(k) + ": ";
-    bool detector = std::any_of(cfg.sections.begin(), cfg.sections.end(),
-                                [](const CfgSection& s) { return s.type == "yolo" || s.type == "Gaussian_yolo"; });
-    if (!detector)
-      spec_.fail(where, what + "only detector runs (a cfg with [yolo] heads) train data-parallel; row '" + row.label +
-                            "' trains a classifier: use processes 1");
     const int subdivisions = cfg.net().get_int("subdivisions", 1);
     if (subdivisions % k != 0)
       spec_.fail(where, what + "must divide [net] subdivisions (each process trains subdivisions/K of every batch's "

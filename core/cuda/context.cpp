@@ -2,15 +2,38 @@
 #include "core/cuda/context.h"
 
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ds::cuda {
 
+namespace {
+
+// The value of environment variable `name`: `valid[0]` when unset, else one of `valid` (its index), else an error
+// that lists them.
+size_t setting(const char* name, const std::vector<std::string>& valid) {
+  const char* v = std::getenv(name);
+  if (!v) return 0;
+  std::string list;
+  for (size_t i = 0; i < valid.size(); ++i) {
+    if (valid[i] == v) return i;
+    list += (i ? ", " : "") + valid[i];
+  }
+  throw std::runtime_error(std::string(name) + ": unknown value '" + v + "' (valid: " + list + ")");
+}
+
+}  // namespace
+
 Context::Context() {
-  DS_CUBLAS_CHECK(cublasCreate(&cublas_));
-  DS_CUDNN_CHECK(cudnnCreate(&cudnn_));
+  // The settings first: a bad one throws before any handle exists.
   const char* mb = std::getenv("DS_CUDNN_WORKSPACE_MB");
   workspace_limit_ = size_t(mb ? std::stoul(mb) : 1024) << 20;
+  algorithm_search_ = setting("DS_CUDNN_ALGORITHMS", {"find", "heuristics"}) == 0 ? AlgorithmSearch::find
+                                                                                 : AlgorithmSearch::heuristics;
+  fp16_layout_ = setting("DS_CUDNN_FP16_LAYOUT", {"nhwc", "nchw"}) == 0 ? Fp16Layout::nhwc : Fp16Layout::nchw;
+  DS_CUBLAS_CHECK(cublasCreate(&cublas_));
+  DS_CUDNN_CHECK(cudnnCreate(&cudnn_));
 }
 
 Context::~Context() {

@@ -9,6 +9,12 @@
 
 namespace ds::cuda {
 
+// How convolutions choose their cuDNN algorithms (convolutional_op.cpp): by timing them, or by cuDNN's heuristics.
+enum class AlgorithmSearch { find, heuristics };
+// The memory layout of mixed precision's fp16 convolution tensors (convolutional_op.cpp): NHWC, which tensor-core
+// kernels read natively, or NCHW, the layout of every other tensor (cuDNN then transposes internally).
+enum class Fp16Layout { nhwc, nchw };
+
 class Context {
  public:
   Context();
@@ -23,12 +29,18 @@ class Context {
   void* workspace(size_t bytes);
   // The most workspace one cuDNN call may ask for (DS_CUDNN_WORKSPACE_MB, default 1024 MiB).
   size_t workspace_limit() const { return workspace_limit_; }
+  // DS_CUDNN_ALGORITHMS=find (default) | heuristics; another value is an error that lists these.
+  AlgorithmSearch algorithm_search() const { return algorithm_search_; }
+  // DS_CUDNN_FP16_LAYOUT=nhwc (default) | nchw: to measure which is faster on a card.
+  Fp16Layout fp16_layout() const { return fp16_layout_; }
 
  private:
   cublasHandle_t cublas_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   DeviceBuffer workspace_;
   size_t workspace_limit_ = 0;
+  AlgorithmSearch algorithm_search_ = AlgorithmSearch::find;
+  Fp16Layout fp16_layout_ = Fp16Layout::nhwc;
 };
 
 // The process's context, created on first use.

@@ -6,11 +6,19 @@
 //   mixed  forward and data gradient in fp16 on tensor cores (fp32 sums) from fp16 copies of the input, the
 //          weights (fp32 master copy) and the output delta, the delta multiplied by [net] loss_scale before its
 //          conversion and the data gradient divided by it after (so small deltas do not vanish in fp16);
-//          the weight gradient (a sum over the whole mini-batch, which overflows fp16) in tf32.
-//   Batch norm, biases, activations, outputs and deltas stay fp32 in every mode.
+//          the weight gradient (a sum over the whole mini-batch, which overflows fp16) in tf32. The fp16 weights
+//          are converted once per change of the parameters (an SGD step), not once per mini-batch.
+//          The fp16 tensors are NHWC (weights KRSC), the layout tensor-core kernels read natively: the
+//          conversions transpose as they convert (half.h), at no extra pass (DS_CUDNN_FP16_LAYOUT=nchw keeps NCHW).
+//   Batch norm, biases, activations, outputs and deltas stay fp32 (NCHW) in every mode.
 //
-// cuDNN's algorithms are chosen by its heuristics (cudnnGet*Algorithm_v7): the first that succeeds within the
-// workspace limit (Context::workspace_limit), cached per shape and precision for the life of the process.
+// cuDNN's algorithms are chosen per shape and precision, once for the life of the process: by timing them
+// (cudnnFind*Algorithm, the default: a few seconds per new shape, the fastest algorithms after it) or by cuDNN's
+// heuristics (cudnnGet*Algorithm_v7; DS_CUDNN_ALGORITHMS=heuristics, Context::algorithm_search). Either way the
+// first listed that succeeds within the workspace limit (Context::workspace_limit) and whose math type the
+// precision allows: fp32 only FMA math (no tensor cores), the others any but ALLOW_CONVERSION (fp32 data
+// converted to fp16). cuDNN may list an algorithm with another math type than the descriptor's, and runs it as
+// listed only when the descriptor says so: each call sets its algorithm's math type first.
 #include <map>
 #include <string>
 
@@ -26,34 +34,48 @@
 namespace ds::cuda {
 namespace {
 
+// One direction's choice: the algorithm, its workspace and the math type to run it with.
+template <typename Algo>
+struct Choice {
+  Algo algo{};
+  size_t bytes = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+};
 struct Algorithms {
-  cudnnConvolutionFwdAlgo_t forward{};
-  cudnnConvolutionBwdDataAlgo_t backward_data{};
-  cudnnConvolutionBwdFilterAlgo_t backward_filter{};
-  size_t forward_bytes = 0, backward_data_bytes = 0, backward_filter_bytes = 0;
+  Choice<cudnnConvolutionFwdAlgo_t> forward;
+  Choice<cudnnConvolutionBwdDataAlgo_t> backward_data;
+  Choice<cudnnConvolutionBwdFilterAlgo_t> backward_filter;
 };
 
-template <typename Perf>
-const Perf& first_fitting(const Perf* perf, int count, size_t limit, const std::string& what) {
+bool math_allowed(cudnnMathType_t listed, cudnnMathType_t descriptor) {
+  if (descriptor == CUDNN_FMA_MATH) return listed == CUDNN_FMA_MATH;
+  return listed != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
+
+template <typename Algo, typename Perf>
+Choice<Algo> first_usable(const Perf* perf, int count, size_t limit, cudnnMathType_t math, const std::string& what) {
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit) return perf[i];
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit && math_allowed(perf[i].mathType, math))
+      return {perf[i].algo, perf[i].memory, perf[i].mathType};
   throw std::runtime_error("cuDNN has no " + what + " algorithm for this convolution within a workspace of " +
-                           std::to_string(limit >> 20) + " MiB (raise DS_CUDNN_WORKSPACE_MB)");
+                           std::to_string(limit >> 20) + " MiB at this precision (raise DS_CUDNN_WORKSPACE_MB)");
 }
 
 // The cuDNN description of one convolution of the layer at one data type and math mode, with its algorithms.
 class Convolution {
  public:
-  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math) {
+  Convolution(const ConvolutionalLayer& layer, int batch, cudnnDataType_t type, cudnnMathType_t math,
+              cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW)
+      : math_(math) {
     const ConvolutionalOptions& o = layer.options();
     const Shape in = layer.input_shape(), out = layer.out_shape;
     DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
     DS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
     DS_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
     DS_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
-    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, type, batch, in.c, in.h, in.w));
-    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, type, batch, out.c, out.h, out.w));
-    DS_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, type, CUDNN_TENSOR_NCHW, o.filters, in.c / o.groups, o.size, o.size));
+    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, format, type, batch, in.c, in.h, in.w));
+    DS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, format, type, batch, out.c, out.h, out.w));
+    DS_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, type, format, o.filters, in.c / o.groups, o.size, o.size));
     // darknet pads by padding·dilation (im2col_cpu_ext), and its output size ignores the dilation. Sums in fp32.
     DS_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, o.padding * o.dilation, o.padding * o.dilation, o.stride_y,
                                                    o.stride_x, o.dilation, o.dilation, CUDNN_CROSS_CORRELATION,
@@ -68,7 +90,8 @@ class Convolution {
     algorithms = choose(std::to_string(batch) + "/" + in.str() + "/" + out.str() + "/k" + std::to_string(o.size) +
                         "s" + std::to_string(o.stride_y) + "x" + std::to_string(o.stride_x) + "p" +
                         std::to_string(o.padding) + "d" + std::to_string(o.dilation) + "g" +
-                        std::to_string(o.groups) + "t" + std::to_string(int(type)) + "m" + std::to_string(int(math)));
+                        std::to_string(o.groups) + "t" + std::to_string(int(type)) + "m" + std::to_string(int(math)) + "f" +
+                        std::to_string(int(format)));
   }
   ~Convolution() {
     cudnnDestroyConvolutionDescriptor(conv);
@@ -83,23 +106,26 @@ class Convolution {
   void forward(const void* xp, const void* wp, void* yp) const {
     Context& ctx = context();
     const float one = 1.f, zero = 0.f;
-    DS_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn(), &one, x, xp, w, wp, conv, algorithms.forward,
-                                           ctx.workspace(algorithms.forward_bytes), algorithms.forward_bytes, &zero,
-                                           y, yp));
+    const auto& c = algorithms.forward;
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, c.math));
+    DS_CUDNN_CHECK(cudnnConvolutionForward(ctx.cudnn(), &one, x, xp, w, wp, conv, c.algo, ctx.workspace(c.bytes),
+                                           c.bytes, &zero, y, yp));
   }
   void backward_filter(const void* xp, const void* dyp, void* dwp, float beta) const {
     Context& ctx = context();
     const float one = 1.f;
-    DS_CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, x, xp, y, dyp, conv, algorithms.backward_filter,
-                                                  ctx.workspace(algorithms.backward_filter_bytes),
-                                                  algorithms.backward_filter_bytes, &beta, w, dwp));
+    const auto& c = algorithms.backward_filter;
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, c.math));
+    DS_CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, x, xp, y, dyp, conv, c.algo,
+                                                  ctx.workspace(c.bytes), c.bytes, &beta, w, dwp));
   }
   void backward_data(const void* wp, const void* dyp, void* dxp, float beta) const {
     Context& ctx = context();
     const float one = 1.f;
-    DS_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &one, w, wp, y, dyp, conv, algorithms.backward_data,
-                                                ctx.workspace(algorithms.backward_data_bytes),
-                                                algorithms.backward_data_bytes, &beta, x, dxp));
+    const auto& c = algorithms.backward_data;
+    DS_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, c.math));
+    DS_CUDNN_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &one, w, wp, y, dyp, conv, c.algo,
+                                                ctx.workspace(c.bytes), c.bytes, &beta, x, dxp));
   }
 
  private:
@@ -108,42 +134,48 @@ class Convolution {
     if (auto it = cache.find(key); it != cache.end()) return it->second;
     Context& ctx = context();
     const size_t limit = ctx.workspace_limit();
+    const bool find = ctx.algorithm_search() == AlgorithmSearch::find;
     int count = 0;
     Algorithms a;
     cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    DS_CUDNN_CHECK(
-        cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn(), x, w, conv, y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, fwd));
-    const auto& f = first_fitting(fwd, count, limit, "forward");
-    a.forward = f.algo, a.forward_bytes = f.memory;
+    const int nf = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
+    DS_CUDNN_CHECK(find ? cudnnFindConvolutionForwardAlgorithm(ctx.cudnn(), x, w, conv, y, nf, &count, fwd)
+                        : cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn(), x, w, conv, y, nf, &count, fwd));
+    a.forward = first_usable<cudnnConvolutionFwdAlgo_t>(fwd, count, limit, math_, "forward");
     cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn(), w, y, conv, x,
-                                                               CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, data));
-    const auto& d = first_fitting(data, count, limit, "backward-data");
-    a.backward_data = d.algo, a.backward_data_bytes = d.memory;
+    const int nd = CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT;
+    DS_CUDNN_CHECK(find ? cudnnFindConvolutionBackwardDataAlgorithm(ctx.cudnn(), w, y, conv, x, nd, &count, data)
+                        : cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn(), w, y, conv, x, nd, &count, data));
+    a.backward_data = first_usable<cudnnConvolutionBwdDataAlgo_t>(data, count, limit, math_, "backward-data");
     cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    DS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnn(), x, y, conv, w,
-                                                                 CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, filter));
-    const auto& g = first_fitting(filter, count, limit, "backward-filter");
-    a.backward_filter = g.algo, a.backward_filter_bytes = g.memory;
+    const int ng = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT;
+    DS_CUDNN_CHECK(find ? cudnnFindConvolutionBackwardFilterAlgorithm(ctx.cudnn(), x, y, conv, w, ng, &count, filter)
+                        : cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnn(), x, y, conv, w, ng, &count, filter));
+    a.backward_filter = first_usable<cudnnConvolutionBwdFilterAlgo_t>(filter, count, limit, math_, "backward-filter");
     return cache[key] = a;
   }
 
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnMathType_t math_;  // the precision's: which math types its algorithms may use
   Algorithms algorithms;
 };
 
 class ConvolutionalOp : public Op {
  public:
   ConvolutionalOp(Network& net, size_t index)
-      : layer_(dynamic_cast<ConvolutionalLayer&>(net.host().layer(index))),
+      : net_(net),
+        layer_(dynamic_cast<ConvolutionalLayer&>(net.host().layer(index))),
         precision_(net.precision()),
         loss_scale_(net.host().options().loss_scale),
         fp32_(layer_, net.host().mini_batch(), CUDNN_DATA_FLOAT,
               precision_ == Precision::fp32 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH) {
-    if (precision_ == Precision::mixed)
-      fp16_ = std::make_unique<Convolution>(layer_, net.host().mini_batch(), CUDNN_DATA_HALF, CUDNN_TENSOR_OP_MATH);
+    if (precision_ == Precision::mixed) {
+      nhwc_ = context().fp16_layout() == Fp16Layout::nhwc;
+      fp16_ = std::make_unique<Convolution>(layer_, net.host().mini_batch(), CUDNN_DATA_HALF, CUDNN_TENSOR_OP_MATH,
+                                            nhwc_ ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW);
+    }
   }
 
   void bind_params(float* params, float* grads) override {  // ConvolutionalLayer::bind_params's layout
@@ -161,11 +193,15 @@ class ConvolutionalOp : public Op {
   void forward(const ForwardArgs& a) override {
     const ConvolutionalOptions& o = layer_.options();
     if (fp16_) {
-      const size_t nx = a.in[0].size(), nw = weights_count(), ny = a.out.size();
-      to_half(a.in[0].data, x16_.reserve(nx), nx);
-      to_half(weights_, w16_.reserve(nw), nw);
-      fp16_->forward(x16_.data(), w16_.data(), y16_.reserve(ny));
-      from_half(y16_.data(), a.out.data, ny);
+      const ChannelShape in = channels(a.in[0]), out = channels(a.out);
+      half_of(a.in[0].data, x16_.reserve(in.size()), in, 1.f);
+      if (w16_version_ != net_.parameters_version() || !w16_.data()) {
+        const ChannelShape w = weight_shape();
+        half_of(weights_, w16_.reserve(w.size()), w, 1.f);
+        w16_version_ = net_.parameters_version();
+      }
+      fp16_->forward(x16_.data(), w16_.data(), y16_.reserve(out.size()));
+      float_of(y16_.data(), a.out.data, out, 1.f, false);
     } else {
       fp32_.forward(a.in[0].data, weights_, a.out.data);
     }
@@ -190,31 +226,42 @@ class ConvolutionalOp : public Op {
     fp32_.backward_filter(a.in[0].data, delta, weight_grads_, 1.f);
     if (a.in_delta.empty() || !a.in_delta[0].data) return;
     if (!fp16_) return fp32_.backward_data(weights_, delta, a.in_delta[0].data, 1.f);
-    const size_t ny = a.out_delta.size(), nx = a.in_delta[0].size();
-    to_half(delta, dy16_.reserve(ny), ny, loss_scale_);
-    fp16_->backward_data(w16_.data(), dy16_.data(), dx16_.reserve(nx), 0.f);
-    from_half(dx16_.data(), a.in_delta[0].data, nx, 1.f / loss_scale_, /*accumulate=*/true);
+    const ChannelShape dy = channels(a.out_delta), dx = channels(a.in_delta[0]);
+    half_of(delta, dy16_.reserve(dy.size()), dy, loss_scale_);
+    fp16_->backward_data(w16_.data(), dy16_.data(), dx16_.reserve(dx.size()), 0.f);
+    float_of(dx16_.data(), a.in_delta[0].data, dx, 1.f / loss_scale_, /*accumulate=*/true);
   }
 
  private:
-  size_t weights_count() const {
+  // The weights (filters, c / groups, size, size) as a tensor {filters, c / groups, size²} (half.h).
+  ChannelShape weight_shape() const {
     const ConvolutionalOptions& o = layer_.options();
-    return size_t(o.filters) * size_t(layer_.input_shape().c / o.groups) * size_t(o.size) * size_t(o.size);
+    return ChannelShape{o.filters, layer_.input_shape().c / o.groups, o.size * o.size};
   }
-  ChannelShape channels(const Tensor& out) const {
-    return ChannelShape{out.shape.n, layer_.options().filters, out.shape.h * out.shape.w};
+  static ChannelShape channels(const Tensor& t) { return ChannelShape{t.shape.n, t.shape.c, t.shape.h * t.shape.w}; }
+  // fp32 (NCHW) <-> the fp16 convolution's layout.
+  void half_of(const float* x, __half* y, ChannelShape s, float scale) const {
+    if (nhwc_) return to_half_nhwc(x, y, s, scale);
+    to_half(x, y, s.size(), scale);
+  }
+  void float_of(const __half* x, float* y, ChannelShape s, float scale, bool accumulate) const {
+    if (nhwc_) return from_half_nhwc(x, y, s, scale, accumulate);
+    from_half(x, y, s.size(), scale, accumulate);
   }
   bool keeps_pre_activation() const {  // as ConvolutionalLayer: these derivatives need the activation's input
     const Activation a = layer_.options().activation;
     return a == Activation::swish || a == Activation::mish || a == Activation::hard_mish;
   }
 
+  const Network& net_;
   ConvolutionalLayer& layer_;
   Precision precision_;
   float loss_scale_;
   Convolution fp32_;
   std::unique_ptr<Convolution> fp16_;  // mixed precision only
+  bool nhwc_ = false;                  // its tensors' layout
   DeviceArray<__half> x16_, w16_, y16_, dy16_, dx16_;
+  uint64_t w16_version_ = 0;  // the parameters_version() w16_ was converted at (valid once w16_ holds data)
   float *biases_ = nullptr, *scales_ = nullptr, *rolling_mean_ = nullptr, *rolling_variance_ = nullptr,
         *weights_ = nullptr;
   float *bias_grads_ = nullptr, *scale_grads_ = nullptr, *weight_grads_ = nullptr;

@@ -25,11 +25,11 @@ Precision parse_precision(const std::string& name, const std::string& where) {
   return name == "tf32" ? Precision::tf32 : name == "mixed" ? Precision::mixed : Precision::fp32;
 }
 
-Network::Network(ds::Network& host, Precision precision) : host_(host), precision_(precision) {
+Network::Network(ds::Network& host, Precision precision)
+    : host_(host), precision_(precision), input_(size_t(host.mini_batch()) * host.input_shape().size()) {
   const size_t batch = size_t(host.mini_batch());
   params_ = DeviceBuffer(host.num_params());
   grads_ = DeviceBuffer(host.num_params());
-  input_ = DeviceBuffer(batch * host.input_shape().size());
   std::vector<bool> read(host.num_layers(), false);
   for (size_t i = 0; i < host.num_layers(); ++i) {
     const Layer& l = host.layer(i);
@@ -55,7 +55,7 @@ Network::~Network() = default;
 Tensor Network::input() {
   Shape s = host_.input_shape();
   s.n = host_.mini_batch();
-  return input_.view(s);
+  return Tensor{input_.current(), s, Device::cuda};
 }
 
 Tensor Network::output(size_t i) {
@@ -95,7 +95,7 @@ void Network::forward(const float* input, bool train, Rng* rng, int iteration,
                       const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum, int subdivision,
                       bool update_statistics) {
   host_input_ = input;
-  copy_to_device(input_.data(), input, input_.size());
+  input_.upload(input);
   if (train || truths)
     for (DeviceBuffer& d : deltas_) zero(d);
   for (size_t i = 0; i < ops_.size(); ++i) {
@@ -131,6 +131,7 @@ void Network::backward(const float* input, float* input_delta) {
 }
 
 void Network::sgd_step(float learning_rate) {
+  ++parameters_version_;
   const NetOptions& n = host_.options();
   const float batch = float(n.mini_batch * n.subdivisions);
   for (const ParamSlot& s : host_.param_slots()) {
@@ -163,6 +164,7 @@ size_t Network::memory_in_use_bytes() const {  // the whole device's, as nvidia-
 }
 
 void Network::upload_parameters() {
+  ++parameters_version_;
   copy_to_device(params_.data(), host_.params(), params_.size());
   copy_to_device(grads_.data(), host_.grads(), grads_.size());
 }

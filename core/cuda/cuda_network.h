@@ -3,11 +3,13 @@
 // layout, so checkpoints and .weights stay one copy away), every layer's output and delta, and one op per layer
 // (core/cuda/op.h). Attach it with host.attach(std::make_unique<cuda::Network>(host)).
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/cuda/device_buffer.h"
+#include "core/cuda/input_upload.h"
 #include "core/cuda/op.h"
 #include "core/nn/network.h"
 
@@ -40,6 +42,9 @@ class Network : public Accelerator {
 
   ds::Network& host() { return host_; }
   Precision precision() const { return precision_; }
+  // Changes whenever the device parameters may have (each SGD step, each upload): ops that keep converted copies
+  // of their parameters (mixed precision's fp16 weights) convert again only then.
+  uint64_t parameters_version() const { return parameters_version_; }
   // The current pass's input in host memory (the host fallback's layer 0 reads it there).
   const float* host_input() const { return host_input_; }
   // Device views: the network input, layer i's output and delta (batch = the host network's mini-batch).
@@ -58,11 +63,13 @@ class Network : public Accelerator {
 
   ds::Network& host_;
   Precision precision_;
-  DeviceBuffer params_, grads_, input_, input_delta_;
+  DeviceBuffer params_, grads_, input_delta_;
+  InputUpload input_;  // the network input, uploaded beside the previous pass's work
   std::vector<DeviceBuffer> outputs_, deltas_;
   std::vector<std::unique_ptr<Op>> ops_;
   std::vector<size_t> final_layers_;  // layers no other layer reads: the network's outputs
   const float* host_input_ = nullptr;
+  uint64_t parameters_version_ = 0;
   DeviceBuffer kept_momentum_;  // data_parallel_begin's copy of the gradient buffer
 };
 

@@ -18,6 +18,7 @@ void Network::data_parallel_begin() {
 void Network::data_parallel_end(float rolling_scale) {
   if (kept_momentum_.size() != grads_.size())
     throw std::logic_error("cuda::Network::data_parallel_end without data_parallel_begin");
+  ++parameters_version_;  // the all-reduce and the scaling below changed the rolling statistics
   add_in_place(grads_.data(), kept_momentum_.data(), grads_.size());
   for (const ParamSlot& s : host_.param_slots())
     if (s.block.kind == ParamKind::rolling_mean || s.block.kind == ParamKind::rolling_variance)

@@ -60,7 +60,8 @@ class Accelerator {
   // update m) is kept in a device buffer and zeroed.
   virtual void data_parallel_begin() { throw std::logic_error(device() + ": no device data parallelism"); }
   // After the all-reduce of device_grads() and of the rolling statistics: the gradient buffer += m, and every
-  // rolling_mean / rolling_variance block *= rolling_scale (1/k: the processes' average).
+  // rolling_mean / rolling_variance block *= rolling_scale (1/k: the processes' average). The device then takes its
+  // parameters as changed (what was written through device_params() included).
   virtual void data_parallel_end(float rolling_scale) {
     throw std::logic_error(device() + ": no device data parallelism");
   }

@@ -45,7 +45,7 @@ double classifier_loss_deltas(Network& net, const ClassifierHead& head, const fl
   return loss;
 }
 
-int train_classifier(const TrainConfig& c) {
+int train_classifier(const TrainConfig& c, AllReduce* processes) {
   std::filesystem::create_directories(c.out_dir);
   const Cfg cfg = run_cfg(c);
   const ClassifierHead head = classifier_head(cfg);
@@ -72,6 +72,9 @@ int train_classifier(const TrainConfig& c) {
 
   Rng rng(c.seed);                              // the network's draws (dropout)
   Rng data_rng(c.seed ^ 0x9e3779b97f4a7c15ULL);  // image choice and augmentation
+  DataParallel dp(processes);
+  const DataParallel::Share share = dp.share(base.subdivisions, c.cfg_path + ": [net] subdivisions");
+  if (!dp.leader()) set_reporting(false);
   TrainState st = start_or_resume(c, cfg, net, [&](const TrainState&, const Network& probe) {
     return build_network(cfg, base.width, base.height, base.mini_batch, &probe);
   });
@@ -103,36 +106,45 @@ int train_classifier(const TrainConfig& c) {
 
   const LoopClock clock{monotonic_seconds(), st.iteration};
   while (st.iteration < max_batches) {
-    if (stop_if_preempted(st.iteration, checkpoint)) return kExitPreempted;
+    if (stop_if_preempted(st.iteration, checkpoint, dp)) return kExitPreempted;
     const double t0 = monotonic_seconds();
     double loss_sum = 0;
     int images = 0;
     int sat_batches = 0;
+    dp.begin_iteration(*net);
     for (int sub = 0; sub < base.subdivisions; ++sub) {
+      // darknet's augmentation draws from one stream in order, so each process loads every mini-batch of the
+      // batch (the images the single process loads) and trains its share: loading is not divided.
       ClassBatch b = load_classifier_batch(train, train_classes, classes, aug, base.mini_batch, base.width,
                                            base.height, data_rng);
+      if (sub < share.first || sub >= share.first + share.count) continue;
       if (self_adversarial_due(base, st.iteration, rng)) {  // SAT: the image changed to show no class
         const std::vector<float> no_class(b.targets.size(), 0.f);
         self_adversarial_pass(*net, b.x.data(), self_adversarial_step(base, st.iteration), [&](const float* x) {
-          net->forward(x, /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub);
+          net->forward(x, /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub - share.first);
           classifier_loss_deltas(*net, head, no_class.data(), b.n);
         });
         ++sat_batches;
       }
-      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub);  // sub: CmBN
+      // CmBN pools this process's mini-batches of the batch, as the detector's.
+      net->forward(b.x.data(), /*train=*/true, &rng, int(st.iteration), nullptr, 0.01f, sub - share.first);
       loss_sum += classifier_loss_deltas(*net, head, b.targets.data(), b.n);
       net->backward(b.x.data());
       images += b.n;
     }
+    std::vector<double> totals = {loss_sum, double(images), double(sat_batches)};  // over the processes
+    dp.end_iteration(*net, totals);
+    loss_sum = totals[0], images = int(totals[1]), sat_batches = int(totals[2]);
     const IterationSums sums{loss_sum, images, t0, base.width, base.height, base.mini_batch};
     nlohmann::json extra = nlohmann::json::object();
     if (base.adversarial_lr != 0) extra["sat"] = sat_batches;
     if (!finish_iteration(*net, st, avg_loss, clock, sums, extra)) return kExitDiverged;
-    periodic_work(c, st.iteration, max_batches, checkpoint,
-                  [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
+    if (dp.leader())
+      periodic_work(c, st.iteration, max_batches, checkpoint,
+                    [&]() { evaluate(*inference_network(c, cfg, base, *net, train)); });
   }
 
-  finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
+  if (dp.leader()) finish_run(c, cfg, base, *net, train, st, avg_loss, evaluate);
   return kExitOk;
 }
 

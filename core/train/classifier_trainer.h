@@ -5,6 +5,7 @@
 #pragma once
 #include "core/cfg/cfg.h"
 #include "core/nn/network.h"
+#include "core/train/data_parallel.h"
 #include "core/train/train_config.h"
 
 namespace ds {
@@ -24,6 +25,8 @@ bool is_classifier_cfg(const Cfg& cfg);
 double classifier_loss_deltas(Network& net, const ClassifierHead& head, const float* targets, int n);
 
 // Runs the whole training; returns an ExitCode (0 done, 3 diverged, 4 preempted). Progress as train_detector.
-int train_classifier(const TrainConfig& config);
+// With `processes` (data parallelism, core/train/data_parallel.h) each process trains its share of every batch's
+// mini-batches; all of them load the whole batch, since the augmentation draws from one stream in order.
+int train_classifier(const TrainConfig& config, AllReduce* processes = nullptr);
 
 }  // namespace ds

@@ -93,9 +93,10 @@ double LoopClock::eta(int64_t iteration, int max_batches) const {
   return elapsed / double(std::max<int64_t>(1, iteration - it_start)) * double(max_batches - iteration);
 }
 
-bool stop_if_preempted(int64_t iteration, const std::function<void()>& checkpoint) {
-  if (!g_stop_requested) return false;
-  checkpoint();
+bool stop_if_preempted(int64_t iteration, const std::function<void()>& checkpoint, DataParallel& dp) {
+  if (!dp.any(g_stop_requested)) return false;
+  g_stop_requested = true;
+  if (dp.leader()) checkpoint();
   std::fprintf(stderr, "stopped by signal at iteration %lld: checkpointed, exiting as preempted\n", (long long)iteration);
   return true;
 }

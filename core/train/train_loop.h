@@ -12,6 +12,7 @@
 #include "core/data/dataset.h"
 #include "core/nn/checkpoint.h"
 #include "core/nn/network.h"
+#include "core/train/data_parallel.h"
 #include "core/train/train_config.h"
 
 namespace ds {
@@ -42,8 +43,9 @@ struct LoopClock {
   double eta(int64_t iteration, int max_batches) const;
 };
 
-// SIGTERM/SIGINT was seen (g_stop_requested): runs `checkpoint`, says so on stderr and returns true.
-bool stop_if_preempted(int64_t iteration, const std::function<void()>& checkpoint);
+// SIGTERM/SIGINT was seen (g_stop_requested) by this process or, data-parallel, by any of `dp`'s (then every
+// process stops at this iteration): process 0 runs `checkpoint`; says so on stderr and returns true.
+bool stop_if_preempted(int64_t iteration, const std::function<void()>& checkpoint, DataParallel& dp);
 
 // What one iteration's mini-batches gave: the loss summed over `images`, at this size, started at t0.
 struct IterationSums {

@@ -97,11 +97,7 @@ int train_detector(const TrainConfig& c, AllReduce* processes) {
   const float random = first_yolo.random;
   const LoopClock clock{monotonic_seconds(), st.iteration};
   while (st.iteration < max_batches) {
-    if (dp.any(g_stop_requested)) {  // every process stops at the same iteration; process 0 checkpoints
-      g_stop_requested = true;
-      stop_if_preempted(st.iteration, dp.leader() ? std::function<void()>(checkpoint) : [] {});
-      return kExitPreempted;
-    }
+    if (stop_if_preempted(st.iteration, checkpoint, dp)) return kExitPreempted;
     if (random != 0 && st.iteration % 10 == 0) {
       ShapeChoice next = random_shape(base, random, int(st.iteration), c.seed);
       if (next.w != shape.w || next.h != shape.h || next.mini_batch != shape.mini_batch) {

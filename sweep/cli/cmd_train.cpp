@@ -85,7 +85,6 @@ int cmd_train(const Argv& argv) {
   if (!args.has("data-parallel")) return classifier ? train_classifier(c) : train_detector(c);
   // `mpirun -np K sweep train ... --data-parallel`: the K processes train one run (core/train/data_parallel.h).
   // An explicit flag, not the MPI environment: the trainers that `mpirun ... sweep run` starts inherit it.
-  if (classifier) throw InputError(c.cfg_path + ": --data-parallel trains detectors only (for now)");
   // SIGUSR1 too: mpirun forwards it to every process, while on SIGTERM it kills them at once. `sweep run`
   // stops its data-parallel runs with it (scheduler/supervisor.cpp).
   std::signal(SIGUSR1, request_stop);
@@ -94,7 +93,8 @@ int cmd_train(const Argv& argv) {
   MpiSession session;
   MpiAllReduce processes(session);
   const std::unique_ptr<AllReduce> on_device = device_all_reduce(c.device, session, processes);
-  return train_detector(c, on_device ? on_device.get() : &processes);
+  AllReduce* sums = on_device ? on_device.get() : &processes;
+  return classifier ? train_classifier(c, sums) : train_detector(c, sums);
 }
 
 }  // namespace ds

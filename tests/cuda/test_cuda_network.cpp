@@ -256,3 +256,33 @@ TEST(GpuNetwork, ReportsWhichLayersRunOnTheHost) {
                 kFp32);
   for (size_t i : p.device->host_layers()) EXPECT_NE(p.cpu->layer(i).type(), "convolutional") << i;
 }
+
+TEST(GpuNetwork, MixedPrecisionConvertsTheWeightsAgainAfterTheyChange) {
+  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
+  // The fp16 weights are cached between SGD steps and uploads: a forward after either must use the new weights.
+  NetworkPair p(from_text(kConvolutions), cuda::Precision::mixed, kReduced);
+  const size_t in_size = size_t(p.cpu->mini_batch()) * p.cpu->input_shape().size();
+  Rng data(23);
+  const std::vector<float> x = uniform(in_size, 0.f, 1.f, data);
+  auto both_forward = [&](const std::string& what) {
+    p.cpu->forward(x.data(), true, nullptr, 0, nullptr, 0.01f, 0);
+    p.gpu->forward(x.data(), true, nullptr, 0, nullptr, 0.01f, 0);
+    expect_outputs_match(p, what);
+  };
+  both_forward("first forward");
+  for (Network* n : {p.cpu.get(), p.gpu.get()}) {  // new weights through the host copy
+    n->sync_to_host();
+    for (size_t i = 0; i < n->num_params(); ++i) n->params()[i] *= -0.5f;
+    n->sync_to_device();
+  }
+  both_forward("after an upload of new weights");
+  for (Network* n : {p.cpu.get(), p.gpu.get()}) {  // new weights from an SGD step on a made-up gradient
+    n->sync_to_host();
+    for (size_t i = 0; i < n->num_params(); ++i) n->grads()[i] = 0.2f * float(i % 5) - 0.4f;
+    n->sync_to_device();
+    sgd_step(*n, 3.f);
+  }
+  both_forward("after an upload and an SGD step");
+  for (Network* n : {p.cpu.get(), p.gpu.get()}) sgd_step(*n, 3.f);  // the momentum moves them again
+  both_forward("after an SGD step alone");
+}

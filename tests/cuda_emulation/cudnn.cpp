@@ -16,12 +16,14 @@ struct cudnnTensorStruct {
   bool set = false;
   cudnnDataType_t type{};
   int n = 0, c = 0, h = 0, w = 0;
+  cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW;
   size_t count() const { return size_t(n) * c * h * w; }
 };
 struct cudnnFilterStruct {
   bool set = false;
   cudnnDataType_t type{};
   int k = 0, c = 0, h = 0, w = 0;
+  cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW;  // NHWC: KRSC
   size_t count() const { return size_t(k) * c * h * w; }
 };
 struct cudnnConvolutionStruct {
@@ -43,22 +45,26 @@ size_t element_bytes(cudnnDataType_t t) { return t == CUDNN_DATA_HALF ? 2 : t ==
 
 int out_dim(int in, int pad, int k, int dil, int stride) { return (in + 2 * pad - ((k - 1) * dil + 1)) / stride + 1; }
 
-// The algorithms: [0] not supported, [1] needs 1 TiB of workspace, [2] fits (4 KiB).
-constexpr int kAlgos = 3, kFits = 1, kHuge = 3, kUnsupported = 5;
-size_t algo_bytes(int algo) { return algo == kFits ? 4096 : algo == kHuge ? (size_t(1) << 40) : 0; }
+// The algorithms, in the order both the heuristics and Find list them: [0] not supported, [1] needs 1 TiB of
+// workspace, [2] fits (2 KiB) but is listed with CUDNN_TENSOR_OP_MATH whatever the descriptor's math type (as
+// cuDNN lists tensor-core algorithms) and runs only with that math type set, [3] fits (4 KiB) with the
+// descriptor's math type. So fp32 (FMA math) must skip [2], and the other precisions must set its math type.
+constexpr int kAlgos = 4, kFits = 1, kTensorOps = 2, kHuge = 3, kUnsupported = 5;
+size_t algo_bytes(int algo) {
+  return algo == kFits ? 4096 : algo == kTensorOps ? 2048 : algo == kHuge ? (size_t(1) << 40) : 0;
+}
 
 template <typename Perf, typename Algo>
 void fill_perf(int requested, int* returned, Perf* perf, cudnnMathType_t math) {
-  const int algos[kAlgos] = {kUnsupported, kHuge, kFits};
-  const cudnnStatus_t status[kAlgos] = {CUDNN_STATUS_NOT_SUPPORTED, CUDNN_STATUS_SUCCESS, CUDNN_STATUS_SUCCESS};
+  const int algos[kAlgos] = {kUnsupported, kHuge, kTensorOps, kFits};
   *returned = std::min(requested, kAlgos);
   for (int i = 0; i < *returned; ++i) {
     std::memset(&perf[i], 0, sizeof(Perf));
     perf[i].algo = Algo(algos[i]);
-    perf[i].status = status[i];
+    perf[i].status = algos[i] == kUnsupported ? CUDNN_STATUS_NOT_SUPPORTED : CUDNN_STATUS_SUCCESS;
     perf[i].time = float(i);
     perf[i].memory = algo_bytes(algos[i]);
-    perf[i].mathType = math;
+    perf[i].mathType = algos[i] == kTensorOps ? CUDNN_TENSOR_OP_MATH : math;
   }
 }
 
@@ -66,6 +72,7 @@ cudnnStatus_t check_geometry(cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t 
                              cudnnTensorDescriptor_t y) {
   if (!x || !w || !cv || !y || !x->set || !w->set || !cv->set || !y->set) return bad("descriptor not set");
   if (x->type != w->type || x->type != y->type) return bad("x, w and y of different data types");
+  if (x->format != w->format || x->format != y->format) return bad("x, w and y in different layouts (not emulated)");
   if (x->type == CUDNN_DATA_FLOAT && cv->compute != CUDNN_DATA_FLOAT) return bad("float data needs float compute");
   if (x->type == CUDNN_DATA_HALF && cv->compute != CUDNN_DATA_FLOAT && cv->compute != CUDNN_DATA_HALF)
     return bad("half data needs half or float compute");
@@ -121,17 +128,21 @@ void store(void* p, const std::vector<float>& acc, cudnnDataType_t t, float alph
 
 struct Geometry {
   int N, C, H, W, K, P, Q, R, S, G, Cg, Kg, ph, pw, u, v, dh, dw;
-  bool flip;
+  bool flip, nhwc;
   Geometry(cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t cv,
            cudnnTensorDescriptor_t y)
       : N(x->n), C(x->c), H(x->h), W(x->w), K(w->k), P(y->h), Q(y->w), R(w->h), S(w->w), G(cv->groups),
         Cg(w->c), Kg(w->k / cv->groups), ph(cv->pad_h), pw(cv->pad_w), u(cv->u), v(cv->v), dh(cv->dh), dw(cv->dw),
-        flip(cv->mode == CUDNN_CONVOLUTION) {}
-  size_t xi(int n, int c, int h, int w) const { return ((size_t(n) * C + c) * H + h) * W + w; }
-  size_t yi(int n, int k, int p, int q) const { return ((size_t(n) * K + k) * P + p) * Q + q; }
+        flip(cv->mode == CUDNN_CONVOLUTION), nhwc(x->format == CUDNN_TENSOR_NHWC) {}
+  // Element offsets in NCHW / KCRS, or NHWC / KRSC.
+  static size_t at(bool nhwc, int n, int c, int h, int w, int C, int H, int W) {
+    return nhwc ? ((size_t(n) * H + h) * W + w) * C + c : ((size_t(n) * C + c) * H + h) * W + w;
+  }
+  size_t xi(int n, int c, int h, int w) const { return at(nhwc, n, c, h, w, C, H, W); }
+  size_t yi(int n, int k, int p, int q) const { return at(nhwc, n, k, p, q, K, P, Q); }
   size_t wi(int k, int c, int r, int s) const {  // the filter tap used at offset (r, s)
     if (flip) r = R - 1 - r, s = S - 1 - s;
-    return ((size_t(k) * Cg + c) * R + r) * S + s;
+    return at(nhwc, k, c, r, s, Cg, R, S);
   }
 };
 
@@ -160,10 +171,13 @@ void for_each_tap(const Geometry& g, F f) {
     }
 }
 
-cudnnStatus_t check_call(cudnnHandle_t h, int algo, void* workspace, size_t bytes,
+cudnnStatus_t check_call(cudnnHandle_t h, int algo, cudnnConvolutionDescriptor_t cv, void* workspace, size_t bytes,
                          std::initializer_list<std::pair<const void*, size_t>> buffers) {
   if (!h || h->magic != 0xc0de) return CUDNN_STATUS_NOT_INITIALIZED;
-  if (algo != kFits && algo != kHuge) return bad("an algorithm the query reported unsupported or never returned");
+  if (algo != kFits && algo != kHuge && algo != kTensorOps)
+    return bad("an algorithm the query reported unsupported or never returned");
+  if (algo == kTensorOps && cv->math != CUDNN_TENSOR_OP_MATH)
+    return bad("an algorithm listed with CUDNN_TENSOR_OP_MATH run with another math type");
   const size_t need = algo_bytes(algo);
   if (bytes < need) return bad("workspace smaller than the algorithm's");
   if (need && (!workspace || !emu::is_device(workspace, need))) return bad("workspace is not device memory");
@@ -206,10 +220,10 @@ cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t d) {
 }
 cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, cudnnTensorFormat_t format, cudnnDataType_t type,
                                          int n, int c, int h, int w) {
-  if (format != CUDNN_TENSOR_NCHW) return CUDNN_STATUS_NOT_SUPPORTED;
+  if (format != CUDNN_TENSOR_NCHW && format != CUDNN_TENSOR_NHWC) return CUDNN_STATUS_NOT_SUPPORTED;
   if (n <= 0 || c <= 0 || h <= 0 || w <= 0) return bad("tensor dimension <= 0");
   if (type != CUDNN_DATA_FLOAT && type != CUDNN_DATA_HALF) return CUDNN_STATUS_NOT_SUPPORTED;
-  *d = cudnnTensorStruct{true, type, n, c, h, w};
+  *d = cudnnTensorStruct{true, type, n, c, h, w, format};
   return CUDNN_STATUS_SUCCESS;
 }
 cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t* d) {
@@ -222,10 +236,10 @@ cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t d) {
 }
 cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, cudnnDataType_t type, cudnnTensorFormat_t format,
                                          int k, int c, int h, int w) {
-  if (format != CUDNN_TENSOR_NCHW) return CUDNN_STATUS_NOT_SUPPORTED;
+  if (format != CUDNN_TENSOR_NCHW && format != CUDNN_TENSOR_NHWC) return CUDNN_STATUS_NOT_SUPPORTED;
   if (k <= 0 || c <= 0 || h <= 0 || w <= 0) return bad("filter dimension <= 0");
   if (type != CUDNN_DATA_FLOAT && type != CUDNN_DATA_HALF) return CUDNN_STATUS_NOT_SUPPORTED;
-  *d = cudnnFilterStruct{true, type, k, c, h, w};
+  *d = cudnnFilterStruct{true, type, k, c, h, w, format};
   return CUDNN_STATUS_SUCCESS;
 }
 cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t* d) {
@@ -293,6 +307,29 @@ cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t, const
   return CUDNN_STATUS_SUCCESS;
 }
 
+// Find times every algorithm and lists them fastest first: here the same list as the heuristics'.
+cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                   const cudnnFilterDescriptor_t w,
+                                                   const cudnnConvolutionDescriptor_t cv,
+                                                   const cudnnTensorDescriptor_t y, const int requested,
+                                                   int* returned, cudnnConvolutionFwdAlgoPerf_t* perf) {
+  return cudnnGetConvolutionForwardAlgorithm_v7(h, x, w, cv, y, requested, returned, perf);
+}
+cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
+                                                        const cudnnTensorDescriptor_t dy,
+                                                        const cudnnConvolutionDescriptor_t cv,
+                                                        const cudnnTensorDescriptor_t dx, const int requested,
+                                                        int* returned, cudnnConvolutionBwdDataAlgoPerf_t* perf) {
+  return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, w, dy, cv, dx, requested, returned, perf);
+}
+cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithm(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                          const cudnnTensorDescriptor_t dy,
+                                                          const cudnnConvolutionDescriptor_t cv,
+                                                          const cudnnFilterDescriptor_t dw, const int requested,
+                                                          int* returned, cudnnConvolutionBwdFilterAlgoPerf_t* perf) {
+  return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, x, dy, cv, dw, requested, returned, perf);
+}
+
 cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void* alpha, const cudnnTensorDescriptor_t xd,
                                       const void* x, const cudnnFilterDescriptor_t wd, const void* w,
                                       const cudnnConvolutionDescriptor_t cv, cudnnConvolutionFwdAlgo_t algo,
@@ -301,7 +338,7 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void* alpha, const 
   emu::DeviceScope scope;
   if (cudnnStatus_t s = check_geometry(xd, wd, cv, yd)) return s;
   const size_t eb = element_bytes(xd->type);
-  if (cudnnStatus_t s = check_call(h, algo, workspace, workspace_bytes,
+  if (cudnnStatus_t s = check_call(h, algo, cv, workspace, workspace_bytes,
                                    {{x, xd->count() * eb}, {w, wd->count() * eb}, {y, yd->count() * eb}}))
     return s;
   const Geometry g(xd, wd, cv, yd);
@@ -322,7 +359,7 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void* alpha, c
   emu::DeviceScope scope;
   if (cudnnStatus_t s = check_geometry(dxd, wd, cv, dyd)) return s;
   const size_t eb = element_bytes(dxd->type);
-  if (cudnnStatus_t s = check_call(h, algo, workspace, workspace_bytes,
+  if (cudnnStatus_t s = check_call(h, algo, cv, workspace, workspace_bytes,
                                    {{dx, dxd->count() * eb}, {w, wd->count() * eb}, {dy, dyd->count() * eb}}))
     return s;
   const Geometry g(dxd, wd, cv, dyd);
@@ -343,7 +380,7 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t h, const void* alpha,
   emu::DeviceScope scope;
   if (cudnnStatus_t s = check_geometry(xd, dwd, cv, dyd)) return s;
   const size_t eb = element_bytes(xd->type);
-  if (cudnnStatus_t s = check_call(h, algo, workspace, workspace_bytes,
+  if (cudnnStatus_t s = check_call(h, algo, cv, workspace, workspace_bytes,
                                    {{x, xd->count() * eb}, {dw, dwd->count() * eb}, {dy, dyd->count() * eb}}))
     return s;
   const Geometry g(xd, dwd, cv, dyd);

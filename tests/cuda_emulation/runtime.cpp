@@ -4,7 +4,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <functional>
 #include <map>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -356,7 +359,98 @@ cudaError_t cudaMemset(void* dst, int value, size_t bytes) {
   return cudaSuccess;
 }
 
+// ---- streams and events (cuda_runtime.h): a created stream's copies wait in a queue until they are needed.
+struct CUstream_st {
+  std::deque<std::function<void()>> pending;
+  uint64_t queued = 0, done = 0;  // copies ever queued on it, and run
+  void run_until(uint64_t count) {
+    for (; done < count && !pending.empty(); ++done) {
+      emu::DeviceScope s;
+      pending.front()();
+      pending.pop_front();
+    }
+  }
+};
+struct CUevent_st {
+  CUstream_st* stream = nullptr;  // recorded on (nullptr: never, or the default stream: complete)
+  uint64_t after = 0;             // complete once the stream has run this many copies
+};
+namespace emu {
+namespace {
+std::set<CUstream_st*> streams;
+std::set<void*> pinned;
+void complete(cudaEvent_t e) {
+  if (e->stream) e->stream->run_until(e->after);
+}
+}  // namespace
+}  // namespace emu
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
+  if (flags != cudaStreamNonBlocking) emu::fatal("only non-blocking streams are emulated");
+  *stream = new CUstream_st;
+  emu::streams.insert(*stream);
+  return cudaSuccess;
+}
+cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+  if (!emu::streams.erase(stream)) return cudaErrorInvalidValue;
+  stream->run_until(stream->queued);  // the driver finishes a destroyed stream's work
+  delete stream;
+  return cudaSuccess;
+}
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+  if (stream) stream->run_until(stream->queued);
+  return cudaSuccess;
+}
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
+  (void)flags;
+  *event = new CUevent_st;
+  return cudaSuccess;
+}
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  delete event;
+  return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+  if (!event) return cudaErrorInvalidValue;
+  event->stream = stream;
+  event->after = stream ? stream->queued : 0;
+  return cudaSuccess;
+}
+cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  if (!event) return cudaErrorInvalidValue;
+  emu::complete(event);
+  return cudaSuccess;
+}
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned flags) {
+  (void)stream, (void)flags;
+  if (!event) return cudaErrorInvalidValue;
+  emu::complete(event);  // as early as a GPU could; a stream that waits runs its later work after it
+  return cudaSuccess;
+}
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
+  if (!stream) return cudaMemcpy(dst, src, bytes, kind);
+  if (kind != cudaMemcpyHostToDevice || !emu::pinned.count(const_cast<void*>(src)))
+    emu::fatal("emulated cudaMemcpyAsync on a stream: host-to-device from the start of pinned memory only");
+  if (!emu::is_device(dst, bytes)) return bad_copy("destination is not inside one device allocation", dst, src, bytes, kind);
+  stream->pending.push_back([=] { std::memmove(dst, src, bytes); });
+  ++stream->queued;
+  return cudaSuccess;
+}
+cudaError_t cudaHostAlloc(void** p, size_t bytes, unsigned flags) {
+  (void)flags;
+  *p = std::malloc(bytes);
+  if (!*p) return cudaErrorMemoryAllocation;
+  emu::pinned.insert(*p);
+  return cudaSuccess;
+}
+cudaError_t cudaFreeHost(void* p) {
+  if (!emu::pinned.erase(p)) return cudaErrorInvalidValue;
+  std::free(p);
+  return cudaSuccess;
+}
+
 cudaError_t cudaDeviceSynchronize() {
+  for (CUstream_st* s : emu::streams) s->run_until(s->queued);
   cudaError_t e = emu::last_error;  // sticky errors would show here; launch errors are reported by cudaGetLastError
   (void)e;
   return cudaSuccess;

@@ -88,20 +88,29 @@ TEST(E2eBadSpecs, ExitTwoNameThePathAndLeaveTheDatabaseUntouched) {
   EXPECT_EQ(args.exit_code, 2) << args.output;
 }
 
-// The coordinator is SIGKILLed at random moments at least 20 times and restarted each time; in the end
+// The coordinator is SIGKILLed at least 20 times, every other time at a random moment and otherwise while a
+// trainer runs (so some kills interrupt trainers even when a loaded machine starts them late), and restarted
+// each time; in the end
 // every run is done once: one successful attempt, one result equal to an uninterrupted run's, each
 // iteration's metrics once, nothing left running, no trainer left behind, an intact database.
 TEST(E2eKillLoop, EveryRunDoneExactlyOnceDespiteRepeatedSigkill) {
   ScratchDir dir;
-  const int iterations = 40;
+  const int iterations = 60;  // enough work that 20 rounds of kills do not finish it
   std::string spec = fast_spec(dir, iterations, 20);
   std::string db = dir / "kill.db";
   std::mt19937 rng(20240607);
   std::uniform_int_distribution<int> delay_ms(150, 600);  // `sweep` itself takes ~0.3 s to start here
+  std::uniform_int_distribution<int> after_start_ms(0, 100);
   int kills = 0;
   for (int round = 0; kills < 20 && round < 60; ++round) {
     pid_t pid = test::start_sweep(run_args(spec, db, {"--slots", "2", "--backoff", "0.1"}), dir / "coordinator.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    if (round % 2 == 0) {  // at a random moment: often while the coordinator starts or resumes
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    } else {  // while a trainer runs, however long the coordinator took to start one on a loaded machine
+      for (int waited = 0; waited < 5000 && test::processes_mentioning(dir.path() + "/kill-runs") == 0; waited += 10)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(after_start_ms(rng)));
+    }
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);

@@ -284,14 +284,12 @@ TEST(SpecErrors, BadProcessesNameTheirJsonPath) {
   EXPECT_NE(e.find("grids[0].processes: expected an integer >= 1"), std::string::npos) << e;
   e = error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg"}, "stages": [{"name": "a", "processes": [2]}], "rows": [{}]})");
   EXPECT_NE(e.find("stages[0].processes: expected an integer, got array"), std::string::npos) << e;
-  // Only detectors train data-parallel: a classifier stage with processes > 1 is refused at its path.
+  // A classifier stage trains data-parallel too; its subdivisions are checked the same way.
   e = error_of(R"({"name": "x", "base": {"cfg": "tiny.cfg"},
       "stages": [{"name": "pretrain", "processes": 2, "base": {"cfg": "tiny-classifier.cfg",
-                  "overrides": ["net.subdivisions=2"]}}, {"name": "det", "after": ["pretrain"]}],
+                  "overrides": ["net.subdivisions=3"]}}, {"name": "det", "after": ["pretrain"]}],
       "rows": [{"stage": "pretrain"}, {"stage": "det"}]})");
-  EXPECT_NE(e.find("stages[0].processes: processes 2: only detector runs (a cfg with [yolo] heads) train data-parallel"),
-            std::string::npos)
-      << e;
+  EXPECT_NE(e.find("stages[0].processes: processes 2: must divide [net] subdivisions"), std::string::npos) << e;
 }
 
 }  // namespace

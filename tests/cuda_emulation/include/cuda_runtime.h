@@ -35,6 +35,14 @@ enum cudaMemcpyKind {
   cudaMemcpyDefault = 4
 };
 typedef struct CUstream_st* cudaStream_t;
+typedef struct CUevent_st* cudaEvent_t;
+enum : unsigned {
+  cudaStreamDefault = 0,
+  cudaStreamNonBlocking = 1,
+  cudaEventDefault = 0,
+  cudaEventDisableTiming = 2,
+  cudaHostAllocDefault = 0,
+};
 
 struct dim3 {
   unsigned x = 1, y = 1, z = 1;
@@ -68,6 +76,25 @@ cudaError_t cudaGetDeviceCount(int* count);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int* device);
 cudaError_t cudaMemGetInfo(size_t* free, size_t* total);
+
+// Streams and events. The default stream (nullptr) runs everything at once, as before. A copy on a created
+// stream is deferred until something needs it done: a cudaStreamWaitEvent or cudaEventSynchronize on an event
+// recorded after it, cudaStreamSynchronize, cudaDeviceSynchronize. So a kernel that reads the copy's destination
+// without waiting for it reads what was there before, and a host write to the copy's pinned source before its
+// completion changes what the copy delivers: both make tests fail as they might on a GPU. Only non-blocking
+// streams (a blocking one would synchronise with the default stream's kernels, which run on the host at once).
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags);
+cudaError_t cudaStreamDestroy(cudaStream_t stream);
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned flags);
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags);
+cudaError_t cudaEventDestroy(cudaEvent_t event);
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream);
+cudaError_t cudaEventSynchronize(cudaEvent_t event);
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream);
+// Pinned host memory: plain host memory here (outside the device arena).
+cudaError_t cudaHostAlloc(void** p, size_t bytes, unsigned flags);
+cudaError_t cudaFreeHost(void* p);
 
 // Device-side functions.
 void __syncthreads();

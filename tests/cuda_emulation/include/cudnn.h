@@ -83,6 +83,21 @@ cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t h, con
                                                             const cudnnConvolutionDescriptor_t conv,
                                                             const cudnnFilterDescriptor_t dw, const int requested,
                                                             int* returned, cudnnConvolutionBwdFilterAlgoPerf_t* perf);
+cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                   const cudnnFilterDescriptor_t w,
+                                                   const cudnnConvolutionDescriptor_t conv,
+                                                   const cudnnTensorDescriptor_t y, const int requested,
+                                                   int* returned, cudnnConvolutionFwdAlgoPerf_t* perf);
+cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(cudnnHandle_t h, const cudnnFilterDescriptor_t w,
+                                                        const cudnnTensorDescriptor_t dy,
+                                                        const cudnnConvolutionDescriptor_t conv,
+                                                        const cudnnTensorDescriptor_t dx, const int requested,
+                                                        int* returned, cudnnConvolutionBwdDataAlgoPerf_t* perf);
+cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithm(cudnnHandle_t h, const cudnnTensorDescriptor_t x,
+                                                          const cudnnTensorDescriptor_t dy,
+                                                          const cudnnConvolutionDescriptor_t conv,
+                                                          const cudnnFilterDescriptor_t dw, const int requested,
+                                                          int* returned, cudnnConvolutionBwdFilterAlgoPerf_t* perf);
 cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void* alpha, const cudnnTensorDescriptor_t xd,
                                       const void* x, const cudnnFilterDescriptor_t wd, const void* w,
                                       const cudnnConvolutionDescriptor_t conv, cudnnConvolutionFwdAlgo_t algo,
