@@ -1,5 +1,6 @@
 // Checkpoints resume bit-identically: 3 + 3 iterations with a checkpoint in between equal 6 straight.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -51,7 +52,11 @@ std::vector<float> expect_resume_bit_identical(const Cfg& cfg) {
   train(first, rng_b, sb, 3);
   sb.rng["train"] = rng_b.state();
   sb.extra["loader_position"] = 42;
-  const std::string path = (std::filesystem::temp_directory_path() / "ds_ckpt_test.ckpt").string();
+  // One file per test and process: ctest runs the tests that share this helper at the same time.
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("ds_ckpt_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+                             "_" + std::to_string(getpid()) + ".ckpt"))
+                               .string();
   save_checkpoint(path, first, sb);
 
   Network resumed(cfg);  // fresh parameters: everything must come from the checkpoint
