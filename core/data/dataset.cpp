@@ -53,7 +53,8 @@ bool parse_int(const std::string& token, int& out) {
   }
 }
 
-// One label line "class cx cy w h" -> a box, or the reason it is bad. `classes` <= 0 accepts any class >= 0.
+// One label line "class cx cy w h" -> a box, or the reason it is bad. `classes` <= 0 accepts any class below
+// kMaxClasses.
 std::string parse_label_line(const std::string& line, int classes, TruthBox& box) {
   std::istringstream in(line);
   std::vector<std::string> fields;
@@ -61,9 +62,10 @@ std::string parse_label_line(const std::string& line, int classes, TruthBox& box
   if (fields.size() != 5)
     return "expected 5 fields 'class cx cy w h', got " + std::to_string(fields.size());
   if (!parse_int(fields[0], box.cls)) return "class '" + fields[0] + "' is not an integer";
-  if (box.cls < 0 || (classes > 0 && box.cls >= classes))
-    return "class " + fields[0] + " out of range; valid: 0.." +
-           (classes > 0 ? std::to_string(classes - 1) : std::string("(any >= 0)"));
+  const int limit = classes > 0 ? classes : kMaxClasses;
+  if (box.cls < 0 || box.cls >= limit)
+    return "class " + fields[0] + " out of range; valid: 0.." + std::to_string(limit - 1) +
+           (classes > 0 ? "" : " (at most " + std::to_string(kMaxClasses) + " classes)");
   float v[4];
   const char* names[4] = {"cx", "cy", "w", "h"};
   for (int i = 0; i < 4; ++i) {

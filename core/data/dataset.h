@@ -27,6 +27,11 @@ struct Dataset {
 // image lies under an images/ or JPEGImages/ folder, darknet's labels/ folder (replace_image_to_label).
 std::string label_path_for(const std::string& image_path);
 
+// The most classes a data set may have when its class count is not given (read_darknet_list's classes <= 0:
+// the labels' largest class + 1): well above the largest public label sets (ImageNet-21k's 21,841), low enough
+// that a corrupt class id cannot make the class list take gigabytes.
+inline constexpr int kMaxClasses = 100000;
+
 // darknet list: one image path per line (relative paths are relative to the list's folder); labels in
 // the same path with the extension replaced by .txt, lines "class cx cy w h" normalised to [0, 1].
 Dataset read_darknet_list(const std::string& list_path, int classes, BadLabelPolicy policy = BadLabelPolicy::error);

@@ -89,6 +89,17 @@ TEST_F(DatasetTest, ClassesZeroMeansLargestClassPlusOne) {
   EXPECT_EQ(d.classes, 5);
 }
 
+// Without a class count, a corrupt class id is an error rather than a class list of that size (the fuzzer's
+// "777777777 0.55 0. 0.2 0.3" asked for 2 GiB; tests/fuzz/regressions/labels).
+TEST_F(DatasetTest, ClassesZeroStillBoundsTheClassId) {
+  const std::string line = std::to_string(ds::kMaxClasses) + " 0.5 0.5 0.1 0.1\n";
+  const std::string e = error_of([&] { ds::read_darknet_list(one_image_list(line), 0); });
+  EXPECT_TRUE(contains(e, (dir_ / "a.txt").string() + ":1: ")) << e;
+  EXPECT_TRUE(contains(e, "out of range; valid: 0..99999 (at most 100000 classes)")) << e;
+  Dataset d = ds::read_darknet_list(one_image_list(std::to_string(ds::kMaxClasses - 1) + " 0.5 0.5 0.1 0.1\n"), 0);
+  EXPECT_EQ(d.classes, ds::kMaxClasses);
+}
+
 TEST_F(DatasetTest, EveryBadLabelKindNamesFileAndLine) {
   const std::string good = "0 0.5 0.5 0.2 0.2\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
