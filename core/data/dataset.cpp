@@ -152,8 +152,7 @@ const json& require_array(const json& object, const std::string& key, const Json
 
 int64_t require_id(const json& object, const std::string& key, const JsonSite& site) {
   const json& v = require_key(object, key, site);
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return int64_t(v.get<double>());
+  if (const std::optional<int64_t> id = json_integer(v)) return *id;
   throw site.key(key).error("expected an integer, got " + v.dump());
 }
 

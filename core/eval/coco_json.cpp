@@ -2,7 +2,6 @@
 // and the JSON form of an evaluation result.
 #include "core/eval/coco_json.h"
 
-#include <cmath>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -38,11 +37,7 @@ double as_number(const json& v, const std::string& source, const std::string& pa
 
 // An id: a JSON integer (or a float with an integral value, as some writers produce).
 int64_t as_id(const json& v, const std::string& source, const std::string& path) {
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number_float()) {
-    const double d = v.get<double>();
-    if (std::floor(d) == d && std::fabs(d) < 9.0e15) return int64_t(d);
-  }
+  if (const std::optional<int64_t> id = json_integer(v)) return *id;
   fail(source, path, std::string("expected an integer id, got ") + (v.is_number() ? v.dump() : type_name(v)));
 }
 

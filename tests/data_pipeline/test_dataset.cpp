@@ -203,6 +203,8 @@ TEST_F(DatasetTest, CocoErrorsNameTheJsonPath) {
                        "annotations[1].image_id: no image with id 5"));
   EXPECT_TRUE(contains(coco_error(with_annotation(R"({"image_id": 1, "category_id": 4, "bbox": [1, 2, 3, 3]})")),
                        "annotations[1].category_id: no category with id 4"));
+  EXPECT_TRUE(contains(coco_error("{" + image + R"(, "categories": [{"id": 4.4e52}], "annotations": []})"),
+                       "categories[0].id: expected an integer, got 4.4e+52"));  // beyond int64: no cast
   EXPECT_TRUE(contains(coco_error(with_annotation(R"({"image_id": 1, "category_id": 1})")), "annotations[1].bbox: missing"));
   EXPECT_TRUE(contains(coco_error("{" + cats + R"(, "annotations": []})"), json + ": images: missing"));
   EXPECT_TRUE(contains(coco_error("{" + cats + R"(, "annotations": [], "images": [{"id": 1, "file_name": "zz.png", "width": 3, "height": 3}]})"),

@@ -73,6 +73,11 @@ TEST(CocoEvalJson, MalformedResultsNameTheJsonPath) {
             "dt.json: [0].image_id: expected an integer id, got string");
   EXPECT_EQ(results_error(R"([{"image_id": 1.5, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])"),
             "dt.json: [0].image_id: expected an integer id, got 1.5");
+  // Beyond int64 (converting 4e52 to it is undefined behaviour; the coco fuzz target found it) or uint64 overflow.
+  EXPECT_EQ(results_error(R"([{"image_id": 4.4e52, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])"),
+            "dt.json: [0].image_id: expected an integer id, got 4.4e+52");
+  EXPECT_EQ(results_error(R"([{"image_id": 18446744073709551615, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}])"),
+            "dt.json: [0].image_id: expected an integer id, got 18446744073709551615");
   EXPECT_EQ(results_error(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, -1, 1], "score": 1}])"),
             "dt.json: [0].bbox: width and height must be >= 0, got [0,0,-1,1]");
   EXPECT_EQ(results_error(R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": "high"}])"),
