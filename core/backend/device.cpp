@@ -76,6 +76,17 @@ void select_process_device(const std::string& device, int local_rank) {
 #endif
 }
 
+bool processes_share_a_gpu(const std::string& device, AllReduce& host) {
+  if (device == "cpu") return false;
+  std::vector<double> gpus(size_t(host.size()), 0.0);  // gpus[r]: process r's GPU; the others add 0 there
+#if DARKSWEEP_HAVE_CUDA
+  gpus[size_t(host.rank())] = double(cuda::device_identity(cuda::current_device()));
+#endif
+  host.sum(gpus.data(), gpus.size());
+  std::sort(gpus.begin(), gpus.end());
+  return std::adjacent_find(gpus.begin(), gpus.end()) != gpus.end();
+}
+
 bool has_device_all_reduce(const std::string& device) {
 #if DARKSWEEP_HAVE_NCCL
   return device == "cuda";

@@ -26,6 +26,10 @@ std::string device_of(const Network& net);
 // A data-parallel process's device, before its first use: on cuda, the process with node-local index
 // `local_rank` computes on GPU local_rank % (the GPUs it sees); nothing on cpu.
 void select_process_device(const std::string& device, int local_rank);
+// Whether any two of the processes that `host` joins compute on one physical GPU (their devices as
+// select_process_device left them): NCCL takes one process per GPU ("invalid usage" for two on one), so such a
+// run sums through `host`. A collective: every process calls it and all get the same answer. False on cpu.
+bool processes_share_a_gpu(const std::string& device, AllReduce& host);
 // Whether this build sums device memory on `device` (cuda built with NCCL). Otherwise a data-parallel run there
 // sums through the host AllReduce.
 bool has_device_all_reduce(const std::string& device);

@@ -13,4 +13,18 @@ int select_process_device(int local_rank) {
   return device;
 }
 
+int current_device() {
+  int device = 0;
+  DS_CUDA_CHECK(cudaGetDevice(&device));
+  return device;
+}
+
+uint64_t device_identity(int device) {
+  cudaDeviceProp prop{};
+  DS_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  uint64_t h = 14695981039346656037ull;  // FNV-1a over the 16 bytes of the UUID
+  for (const char byte : prop.uuid.bytes) h = (h ^ uint8_t(byte)) * 1099511628211ull;
+  return h >> 12;
+}
+
 }  // namespace ds::cuda

@@ -50,16 +50,19 @@ TrainConfig config_from_flags(const Args& args) {
 }
 
 // A data-parallel process on a GPU computes on its own GPU and sums device memory with the device all-reduce
-// (NCCL: rank 0 makes its id, MPI hands it to the others) when this build has one; nullptr: the run sums
-// through `host` (MPI), as on CPUs.
+// (NCCL: rank 0 makes its id, MPI hands it to the others) when this build has one and no two processes share a
+// GPU (more processes than GPUs on a node); nullptr: the run sums through `host` (MPI), as on CPUs.
 std::unique_ptr<AllReduce> device_all_reduce(const std::string& device, const MpiSession& session,
                                              MpiAllReduce& host) {
   if (device == "cpu") return nullptr;
   select_process_device(device, session.node_local_rank());
-  if (!has_device_all_reduce(device)) {
+  const char* why = !has_device_all_reduce(device)        ? "this build has no NCCL"
+                    : processes_share_a_gpu(device, host) ? "some processes share a GPU, which NCCL does not take"
+                                                          : nullptr;
+  if (why) {
     if (session.rank() == 0)
-      std::fprintf(stderr, "sweep train: this build has no NCCL: the data-parallel sums on %s go through the host "
-                   "(MPI), with the parameters and gradients copied there and back every iteration\n", device.c_str());
+      std::fprintf(stderr, "sweep train: %s: the data-parallel sums on %s go through the host (MPI), with the "
+                   "parameters and gradients copied there and back every iteration\n", why, device.c_str());
     return nullptr;
   }
   const std::string id = mpi_broadcast(session.rank() == 0 ? new_device_all_reduce_id(device) : "", 0);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/backend/device.h"
 #include "core/cuda/cuda_network.h"
 #include "core/cuda/process_device.h"
 #include "core/nn/network.h"
@@ -189,4 +190,37 @@ TEST(GpuDataParallelChild, TrainsItsShareAndWritesItsParameters) {
   out.write(reinterpret_cast<const char*>(p.data()), std::streamsize(p.size() * sizeof(float)));
   ASSERT_TRUE(out.good());
 #endif
+}
+
+// Process 0 of 2, whose partner computes on device `partner_gpu`: a sum adds what the partner contributes (its
+// GPU's identity in slot 1, 0 elsewhere) to this process's values.
+class PartnerOn : public AllReduce {
+ public:
+  explicit PartnerOn(int partner_gpu) : partner_gpu_(partner_gpu) {}
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  void sum(float*, size_t) override { FAIL() << "not used"; }
+  void sum(double* data, size_t n) override {
+    ASSERT_EQ(n, 2u);
+    data[1] += double(cuda::device_identity(partner_gpu_));
+  }
+
+ private:
+  int partner_gpu_;
+};
+
+// NCCL takes one process per GPU, so a run whose processes share one sums through the host: the processes tell
+// it by their GPUs' UUIDs (an index would not do: CUDA_VISIBLE_DEVICES renumbers them per process).
+TEST(GpuDataParallel, ProcessesOnOneGpuAreToldApart) {
+  int gpus = 0;
+  if (cudaGetDeviceCount(&gpus) != cudaSuccess || gpus < 1) GTEST_SKIP() << "no CUDA device";
+  ASSERT_EQ(cuda::select_process_device(0), 0);
+  PartnerOn same(0);
+  EXPECT_TRUE(processes_share_a_gpu("cuda", same));
+  EXPECT_NE(cuda::device_identity(0), 0u);
+  EXPECT_LT(cuda::device_identity(0), uint64_t(1) << 52) << "must travel exactly as a double";
+  if (gpus < 2) return;
+  PartnerOn other(1);
+  EXPECT_FALSE(processes_share_a_gpu("cuda", other));
+  EXPECT_NE(cuda::device_identity(0), cuda::device_identity(1));
 }

@@ -2,7 +2,9 @@
 // processes on two devices), and the process's current one (cudaSetDevice). They differ in name only: each process's
 // device memory is its own arena whichever device is current, as separate GPUs share nothing. A process that
 // sets no device uses device 0, as with the real runtime.
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "cuda_runtime.h"
 
@@ -30,5 +32,12 @@ cudaError_t cudaSetDevice(int device) {
 
 cudaError_t cudaGetDevice(int* device) {
   *device = current;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device < 0 || device >= device_count()) return cudaErrorInvalidDevice;
+  std::snprintf(prop->name, sizeof prop->name, "emulated device %d", device);
+  std::memset(prop->uuid.bytes, device + 1, sizeof prop->uuid.bytes);
   return cudaSuccess;
 }

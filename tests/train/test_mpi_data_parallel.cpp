@@ -105,6 +105,20 @@ TEST_F(MpiDataParallel, TwoProcessesOnTwoGpusFollowOneWithTheSameBatch) {
   expect_two_processes_follow_one("--device cuda");
 }
 
+// Two processes on one GPU (skips without one): NCCL refuses that, so they sum through the host, and still
+// follow one process.
+TEST_F(MpiDataParallel, TwoProcessesOnOneGpuSumThroughTheHost) {
+  const auto gpus = run_command("nvidia-smi -L 2>/dev/null | grep -c '^GPU'");
+  if (std::atoi(gpus.output.c_str()) < 1) GTEST_SKIP() << "no GPU (nvidia-smi -L)";
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  const std::string restore = visible ? visible : "";
+  setenv("CUDA_VISIBLE_DEVICES", "0", 1);
+  const std::string two = expect_two_processes_follow_one("--device cuda");
+  if (visible) setenv("CUDA_VISIBLE_DEVICES", restore.c_str(), 1);
+  else unsetenv("CUDA_VISIBLE_DEVICES");
+  EXPECT_NE(two.find("the data-parallel sums on cuda go through the host"), std::string::npos) << two;
+}
+
 TEST_F(MpiDataParallel, ProcessesThatDoNotDivideTheSubdivisionsAreAnInputError) {
   auto r = train("mpirun --oversubscribe -np 3", "three", "--data-parallel");
   EXPECT_EQ(r.exit_code, 2) << r.output;

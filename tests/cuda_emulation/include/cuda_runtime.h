@@ -71,10 +71,19 @@ cudaError_t cudaDeviceSynchronize();
 cudaError_t cudaGetLastError();
 cudaError_t cudaPeekAtLastError();
 const char* cudaGetErrorString(cudaError_t e);
-// devices.cpp: EMU_DEVICES devices (default 2), one current device per process.
+// devices.cpp: EMU_DEVICES devices (default 2), one current device per process. Their properties: a name and
+// a UUID (device d: every byte d + 1), the only fields the code reads.
+struct cudaUUID_t {
+  char bytes[16];
+};
+struct cudaDeviceProp {
+  char name[256];
+  cudaUUID_t uuid;
+};
 cudaError_t cudaGetDeviceCount(int* count);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
 cudaError_t cudaMemGetInfo(size_t* free, size_t* total);
 
 // Streams and events. The default stream (nullptr) runs everything at once, as before. A copy on a created
