@@ -1,4 +1,5 @@
-// Kernels of the native ops of [maxpool], [avgpool], [route], [shortcut] and [upsample] (core/cuda/*_op.cpp), on
+// Kernels of the native ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam] and [scale_channels]
+// (core/cuda/*_op.cpp), on
 // plain device pointers so that the .cu files that define them (core/cuda/*_kernels.cu, host code C++17) need no
 // layer header. Each reproduces its CPU layer's loop (core/layers/<type>.h): the same windows, tie rule and summation
 // order per output, so that results differ from the CPU's by float rounding at most.
@@ -49,5 +50,24 @@ void upsample_spread(size_t planes, int small_h, int small_w, int stride, float 
                      float* large, bool add);
 void upsample_gather(size_t planes, int small_h, int small_w, int stride, float scale, const float* large,
                      float* small, bool add);
+
+// [sam] (core/layers/sam.h), n elements: y = x·a; backward dx += d·a and da += d·x (each when not null).
+void sam_forward(size_t n, const float* x, const float* a, float* y);
+void sam_backward(size_t n, const float* d, const float* x, const float* a, float* dx, float* da);
+
+// [scale_channels] (core/layers/scale_channels.h): the output is batch x channels x spatial; the scales are
+// batch x channels (one per channel) or, with scale_wh, batch x spatial (one per pixel).
+struct ScaleGeometry {
+  int batch = 1, channels = 1;
+  size_t spatial = 1;
+  bool scale_wh = false;
+};
+// scale_index(i): the scale of output element i, as ScaleChannelsLayer::scale_index.
+// y[i] = s[scale_index(i)]·f[i].
+void scale_channels_forward(const ScaleGeometry& g, const float* s, const float* f, float* y);
+// df[i] += d[i]·s[scale_index(i)]; ds[j] += Σ_{i: scale_index(i) = j} d[i]·f[i] in the CPU's order (each when not
+// null).
+void scale_channels_backward(const ScaleGeometry& g, const float* d, const float* s, const float* f, float* ds,
+                             float* df);
 
 }  // namespace ds::cuda

@@ -13,6 +13,7 @@ const std::map<std::string_view, OpFactory>& native_ops() {
       {"convolutional", make_convolutional_op}, {"maxpool", make_maxpool_op}, {"avgpool", make_avgpool_op},
       {"route", make_route_op},                 {"shortcut", make_shortcut_op}, {"upsample", make_upsample_op},
       {"yolo", make_yolo_op},                   {"Gaussian_yolo", make_yolo_op},
+      {"sam", make_sam_op},                     {"scale_channels", make_scale_channels_op},
   };
   return ops;
 }

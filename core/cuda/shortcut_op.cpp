@@ -1,11 +1,11 @@
 // [shortcut] on the GPU (core/layers/shortcut.h): the weighted sum one input at a time (k = 0, 1, ... as the CPU),
-// then the activation (core/cuda/activations.h, keeping its input as ActivationStep does). The effective
+// then the activation (core/cuda/activation_step.h). The effective
 // (normalised) weights are few: each pass copies the raw weights to the host, normalises them with the CPU
 // layer's own ShortcutLayer::effective_weights and uploads the result.
 #include <algorithm>
 #include <vector>
 
-#include "core/cuda/activations.h"
+#include "core/cuda/activation_step.h"
 #include "core/cuda/cuda_network.h"
 #include "core/cuda/layer_kernels.h"
 #include "core/cuda/op.h"
@@ -27,19 +27,13 @@ class ShortcutOp : public Op {
     DS_CUDA_CHECK(cudaMemset(a.out.data, 0, a.out.size() * sizeof(float)));
     for (size_t k = 0; k < a.in.size(); ++k)
       shortcut_add(n, length(k), weights_of(k), column_span(), a.in[k].data, layer_.sizes[k], a.out.data, outputs);
-    const Activation act = layer_.act.kind;
-    if (act == Activation::linear) return;
-    if (pre_.size() != a.out.size()) pre_ = DeviceBuffer(a.out.size());
-    DS_CUDA_CHECK(cudaMemcpy(pre_.data(), a.out.data, a.out.size() * sizeof(float), cudaMemcpyDeviceToDevice));
-    cuda::activate(act, a.out.data, a.out.size(), layout(a.out));
+    act_.forward(layer_.act.kind, a.out);
   }
 
   void backward(const BackwardArgs& a) override {
     const int n = a.out.shape.n;
     const size_t outputs = layer_.out_shape.size();
-    const Activation act = layer_.act.kind;
-    if (act != Activation::linear)
-      cuda::activation_backward(act, pre_.data(), a.out.data, a.out_delta.data, a.out_delta.size(), layout(a.out));
+    act_.backward(layer_.act.kind, a.out, a.out_delta);
     upload_effective_weights();
     const bool weighted = layer_.weights_type != ShortcutLayer::WeightsType::none;
     for (size_t k = 0; k < a.in.size(); ++k) {
@@ -60,7 +54,6 @@ class ShortcutOp : public Op {
                                                                           : layer_.out_shape.size();
   }
   const float* weights_of(size_t k) { return effective_.data() + k * layer_.layer_step(); }
-  static ChannelLayout layout(const Tensor& out) { return {out.shape.c, out.shape.hw()}; }
 
   void upload_effective_weights() {
     std::vector<float> raw(layer_.nweights());
@@ -74,7 +67,7 @@ class ShortcutOp : public Op {
   ShortcutLayer& layer_;
   float *weights_ = nullptr, *weight_grads_ = nullptr;
   DeviceBuffer effective_;  // layer_.effective_weights(), on the device
-  DeviceBuffer pre_;        // the activation's input, for its derivative
+  ActivationStep act_;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The native CUDA ops of [maxpool], [avgpool], [route], [shortcut] and [upsample] against their CPU layers, one
+// The native CUDA ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam] and [scale_channels] against
+// their CPU layers, one
 // small network per form, on awkward shapes (odd sizes, strides that do not divide them, inputs of different
 // channel counts); skips without a GPU.
 //
@@ -7,9 +8,9 @@
 // (training and inference pass), every layer's delta after backward, the network input's delta, the parameter
 // gradients and the parameters after one SGD step are compared with ‖gpu − cpu‖/‖cpu‖ (tests/support/relative_l2.h):
 //   outputs of copies and maxima (route, maxpool, upsampling): exact (0);
-//   outputs that are sums (shortcut, downsampling, avgpool) and every delta: ≤ 1e-5 (other summation orders and
-//     fused multiply-adds; maxpool's backward adds with atomics in any order; the device's expf/tanhf round
-//     differently);
+//   outputs that are sums or products (shortcut, downsampling, avgpool, sam, scale_channels) and every delta:
+//     ≤ 1e-5 (other summation orders and fused multiply-adds; maxpool's backward adds with atomics in any order;
+//     the device's expf/tanhf round differently);
 //   the shortcut's weight gradients, sums over the whole batch (a tree on the device): ≤ 1e-4;
 //   parameters after one SGD step: ≤ 1e-5.
 // The maxpool inputs are quantised to multiples of 0.25 in [-1, 1], so windows hold ties (the argmax must be the
@@ -306,6 +307,36 @@ TEST(GpuAvgpool, MatchesCpu) {
   expect_gpu_matches_cpu(network(5, "[maxpool]\nsize=3\nstride=2\n[avgpool]\n"), kSums, Input::quantised);
 }
 
+// [sam] as YOLOv4 uses it (a logistic 1x1 convolution of the map, times the map), with activations after the
+// product: linear (darknet's default), leaky, mish.
+TEST(GpuSam, MatchesCpu) {
+  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
+  for (const char* act : {"linear", "leaky", "mish"})
+    expect_gpu_matches_cpu(network(4, std::string(R"(
+[maxpool]
+size=1
+stride=1
+[convolutional]
+filters=4
+size=1
+activation=logistic
+[sam]
+from=0
+activation=)") + act + "\n"), kSums);
+}
+
+// [scale_channels]: per channel by the 5x1x1 average of a copy of the input (squeeze-and-excitation), and per pixel
+// (scale_wh) by a 1x13x11 map (the maximum over channels), with a linear and a logistic activation.
+TEST(GpuScaleChannels, MatchesCpu) {
+  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
+  for (const char* act : {"linear", "logistic"}) {
+    const std::string copy = "[maxpool]\nsize=1\nstride=1\n";
+    expect_gpu_matches_cpu(network(5, copy + "[avgpool]\n[scale_channels]\nfrom=0\nactivation=" + act + "\n"), kSums);
+    expect_gpu_matches_cpu(network(5, copy + "[maxpool]\nmaxpool_depth=1\nout_channels=1\n[scale_channels]\nfrom=0\n"
+                                             "scale_wh=1\nactivation=" + act + "\n"), kSums);
+  }
+}
+
 // A network of every natively run type: none of them goes through the host fallback.
 TEST(GpuOps, NoneOfTheseRunOnTheHost) {
   if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
@@ -320,12 +351,17 @@ stride=2
 [upsample]
 stride=-2
 [convolutional]
-filters=2
+filters=8
 size=1
 activation=linear
+[sam]
+from=-2
 [avgpool]
+[scale_channels]
+from=-2
 )"));
-  const std::set<std::string> native = {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample"};
+  const std::set<std::string> native = {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample",
+                                        "sam", "scale_channels"};
   for (size_t i = 0; i < t.cpu->num_layers(); ++i) ASSERT_TRUE(native.count(std::string(t.cpu->layer(i).type())));
   EXPECT_TRUE(t.device->host_layers().empty()) << t.device->host_layers().size() << " layers on the host";
 }
@@ -333,6 +369,6 @@ activation=linear
 // Without a GPU: the registry names these types as native.
 TEST(CudaOpRegistry, NamesTheNativeTypes) {
   const std::vector<std::string> types = cuda::native_op_types();
-  for (const char* type : {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample"})
+  for (const char* type : {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample", "sam", "scale_channels"})
     EXPECT_NE(std::find(types.begin(), types.end(), type), types.end()) << type;
 }
