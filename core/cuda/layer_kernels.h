@@ -1,5 +1,5 @@
-// Kernels of the native ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam] and [scale_channels]
-// (core/cuda/*_op.cpp), on
+// Kernels of the native ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam], [scale_channels],
+// [softmax] and [cost] (core/cuda/*_op.cpp), on
 // plain device pointers so that the .cu files that define them (core/cuda/*_kernels.cu, host code C++17) need no
 // layer header. Each reproduces its CPU layer's loop (core/layers/<type>.h): the same windows, tie rule and summation
 // order per output, so that results differ from the CPU's by float rounding at most.
@@ -69,5 +69,12 @@ void scale_channels_forward(const ScaleGeometry& g, const float* s, const float*
 // null).
 void scale_channels_backward(const ScaleGeometry& g, const float* d, const float* s, const float* f, float* ds,
                              float* df);
+
+// [softmax] (core/layers/softmax.h): `groups` contiguous groups of group_size values, each
+// y = e^(x/T − max/T) / Σ e^(x/T − max/T), the sum in double as on the CPU.
+void softmax_forward(size_t groups, size_t group_size, float temperature, const float* x, float* y);
+
+// [cost] (core/layers/cost.h) backward: dx[i] += scale·d[i] for i < n.
+void cost_backward(size_t n, float scale, const float* d, float* dx);
 
 }  // namespace ds::cuda

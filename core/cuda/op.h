@@ -40,6 +40,8 @@ std::unique_ptr<Op> make_shortcut_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_upsample_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_sam_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_scale_channels_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_softmax_op(Network& net, size_t layer);
+std::unique_ptr<Op> make_cost_op(Network& net, size_t layer);
 std::unique_ptr<Op> make_yolo_op(Network& net, size_t layer);  // [yolo] and [Gaussian_yolo]
 
 }  // namespace ds::cuda

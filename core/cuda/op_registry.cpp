@@ -14,6 +14,7 @@ const std::map<std::string_view, OpFactory>& native_ops() {
       {"route", make_route_op},                 {"shortcut", make_shortcut_op}, {"upsample", make_upsample_op},
       {"yolo", make_yolo_op},                   {"Gaussian_yolo", make_yolo_op},
       {"sam", make_sam_op},                     {"scale_channels", make_scale_channels_op},
+      {"softmax", make_softmax_op},             {"cost", make_cost_op},
   };
   return ops;
 }

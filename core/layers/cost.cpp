@@ -1,32 +1,19 @@
-// [cost] layer: darknet's cost layer after a [softmax] (classifier cfgs), type sse only.
-//
-// forward   out = x (darknet stores the squared error in its output; nothing reads it, so the output here
-//           stays the probabilities and evaluation may read the last layer)
-// loss      set by the classifier trainer: out_delta = t - x (darknet's forward_cost_layer / l2_cpu)
-// backward  dx += scale * dout (darknet's backward_cost_layer: axpy into the softmax's delta, which already
-//           holds the softmax's own cross-entropy delta t - p, so the two add up as in darknet)
+// [cost]: core/layers/cost.h.
+#include "core/layers/cost.h"
+
 #include <algorithm>
 
 #include "core/layers/factories.h"
 #include "core/layers/layer_util.h"
 
 namespace ds {
-namespace {
 
-class CostLayer : public Layer {
- public:
-  std::string_view type() const override { return "cost"; }
-  float scale = 1.f;
+void CostLayer::forward(const ForwardArgs& a) { std::copy(a.in[0].data, a.in[0].data + a.out.size(), a.out.data); }
 
-  void forward(const ForwardArgs& a) override { std::copy(a.in[0].data, a.in[0].data + a.out.size(), a.out.data); }
-
-  void backward(const BackwardArgs& a) override {
-    if (!a.in_delta[0].data) return;
-    for (size_t i = 0; i < a.out_delta.size(); ++i) a.in_delta[0].data[i] += scale * a.out_delta.data[i];
-  }
-};
-
-}  // namespace
+void CostLayer::backward(const BackwardArgs& a) {
+  if (!a.in_delta[0].data) return;
+  for (size_t i = 0; i < a.out_delta.size(); ++i) a.in_delta[0].data[i] += scale * a.out_delta.data[i];
+}
 
 std::unique_ptr<Layer> make_cost(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<CostLayer>();

@@ -1,9 +1,6 @@
-// [softmax] layer: softmax with temperature over `groups` equal contiguous slices of each image
-// (darknet's forward_softmax_layer / softmax_cpu, backward_softmax_layer).
-//
-// forward   out = e^(x/T - max/T) / sum e^(x/T - max/T), per group of c*h*w/groups elements
-// backward  dx += dout (unchanged, as darknet): the delta reaching a softmax is darknet's cross-entropy
-//           delta (truth - p), which already is the negative gradient w.r.t. the softmax input.
+// [softmax]: core/layers/softmax.h.
+#include "core/layers/softmax.h"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -12,34 +9,23 @@
 #include "core/layers/layer_util.h"
 
 namespace ds {
-namespace {
 
-class SoftmaxLayer : public Layer {
- public:
-  std::string_view type() const override { return "softmax"; }
-  int groups = 1;
-  float temperature = 1.f;
-  bool noloss = false;  // darknet: the layer computes no cost (read for the loss code)
-
-  void forward(const ForwardArgs& a) override {
-    size_t group_size = out_shape.size() / size_t(groups);
-    size_t count = a.out.size() / group_size;  // images x groups
-    for (size_t g = 0; g < count; ++g) {
-      const float* x = a.in[0].data + g * group_size;
-      float* y = a.out.data + g * group_size;
-      float largest = *std::max_element(x, x + group_size);
-      double sum = 0;
-      for (size_t i = 0; i < group_size; ++i) sum += (y[i] = std::exp(x[i] / temperature - largest / temperature));
-      for (size_t i = 0; i < group_size; ++i) y[i] = float(y[i] / sum);
-    }
+void SoftmaxLayer::forward(const ForwardArgs& a) {
+  size_t group_size = out_shape.size() / size_t(groups);
+  size_t count = a.out.size() / group_size;  // images x groups
+  for (size_t g = 0; g < count; ++g) {
+    const float* x = a.in[0].data + g * group_size;
+    float* y = a.out.data + g * group_size;
+    float largest = *std::max_element(x, x + group_size);
+    double sum = 0;
+    for (size_t i = 0; i < group_size; ++i) sum += (y[i] = std::exp(x[i] / temperature - largest / temperature));
+    for (size_t i = 0; i < group_size; ++i) y[i] = float(y[i] / sum);
   }
+}
 
-  void backward(const BackwardArgs& a) override {
-    copy_blocks(1, a.out_delta.size(), a.out_delta.data, 0, 0, a.in_delta[0].data, 0, 0, true);
-  }
-};
-
-}  // namespace
+void SoftmaxLayer::backward(const BackwardArgs& a) {
+  copy_blocks(1, a.out_delta.size(), a.out_delta.data, 0, 0, a.in_delta[0].data, 0, 0, true);
+}
 
 std::unique_ptr<Layer> make_softmax(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<SoftmaxLayer>();

@@ -1,14 +1,13 @@
-// The native CUDA ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam] and [scale_channels] against
-// their CPU layers, one
-// small network per form, on awkward shapes (odd sizes, strides that do not divide them, inputs of different
-// channel counts); skips without a GPU.
+// The native CUDA ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam], [scale_channels], [softmax]
+// and [cost] against their CPU layers, one small network per form, on awkward shapes (odd sizes, strides that do not
+// divide them, inputs of different channel counts); skips without a GPU.
 //
 // Each op reads the network input, or layers that are exact copies of it (maxpool size=1, maxpool_depth, route),
 // so the op under test sees bit-identical inputs on both devices and is compared on its own. Every layer's output
 // (training and inference pass), every layer's delta after backward, the network input's delta, the parameter
 // gradients and the parameters after one SGD step are compared with ‖gpu − cpu‖/‖cpu‖ (tests/support/relative_l2.h):
 //   outputs of copies and maxima (route, maxpool, upsampling): exact (0);
-//   outputs that are sums or products (shortcut, downsampling, avgpool, sam, scale_channels) and every delta:
+//   outputs that are sums or products (shortcut, downsampling, avgpool, sam, scale_channels, softmax) and every delta:
 //     ≤ 1e-5 (other summation orders and fused multiply-adds; maxpool's backward adds with atomics in any order;
 //     the device's expf/tanhf round differently);
 //   the shortcut's weight gradients, sums over the whole batch (a tree on the device): ≤ 1e-4;
@@ -337,6 +336,14 @@ TEST(GpuScaleChannels, MatchesCpu) {
   }
 }
 
+// [softmax] over the whole image, per channel (groups=5) and with a temperature; a classifier's [cost] after it.
+TEST(GpuSoftmax, MatchesCpu) {
+  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
+  expect_gpu_matches_cpu(network(5, "[softmax]\n"), kSums);
+  expect_gpu_matches_cpu(network(5, "[softmax]\ngroups=5\ntemperature=2\n"), kSums);
+  expect_gpu_matches_cpu(network(5, "[softmax]\ngroups=5\n[cost]\nscale=0.5\n"), kSums);
+}
+
 // A network of every natively run type: none of them goes through the host fallback.
 TEST(GpuOps, NoneOfTheseRunOnTheHost) {
   if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
@@ -359,9 +366,11 @@ from=-2
 [avgpool]
 [scale_channels]
 from=-2
+[softmax]
+[cost]
 )"));
   const std::set<std::string> native = {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample",
-                                        "sam", "scale_channels"};
+                                        "sam", "scale_channels", "softmax", "cost"};
   for (size_t i = 0; i < t.cpu->num_layers(); ++i) ASSERT_TRUE(native.count(std::string(t.cpu->layer(i).type())));
   EXPECT_TRUE(t.device->host_layers().empty()) << t.device->host_layers().size() << " layers on the host";
 }
@@ -369,6 +378,7 @@ from=-2
 // Without a GPU: the registry names these types as native.
 TEST(CudaOpRegistry, NamesTheNativeTypes) {
   const std::vector<std::string> types = cuda::native_op_types();
-  for (const char* type : {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample", "sam", "scale_channels"})
+  for (const char* type :
+       {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample", "sam", "scale_channels", "softmax", "cost"})
     EXPECT_NE(std::find(types.begin(), types.end(), type), types.end()) << type;
 }
