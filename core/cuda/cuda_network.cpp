@@ -70,13 +70,6 @@ Tensor Network::delta(size_t i) {
   return deltas_.at(i).view(s);
 }
 
-std::vector<size_t> Network::host_layers() const {
-  std::vector<size_t> v;
-  for (size_t i = 0; i < ops_.size(); ++i)
-    if (!ops_[i]->native()) v.push_back(i);
-  return v;
-}
-
 std::vector<Tensor> Network::views_of(const Layer& l, bool deltas, bool want_input_delta) {
   std::vector<Tensor> v;
   for (int i : l.inputs) {
@@ -94,7 +87,6 @@ std::vector<Tensor> Network::views_of(const Layer& l, bool deltas, bool want_inp
 void Network::forward(const float* input, bool train, Rng* rng, int iteration,
                       const std::vector<std::vector<TruthBox>>* truths, float rolling_momentum, int subdivision,
                       bool update_statistics) {
-  host_input_ = input;
   input_.upload(input);
   if (train || truths)
     for (DeviceBuffer& d : deltas_) zero(d);
@@ -109,7 +101,6 @@ void Network::forward(const float* input, bool train, Rng* rng, int iteration,
 }
 
 void Network::backward(const float* input, float* input_delta) {
-  host_input_ = input;
   if (input_delta) {
     if (input_delta_.size() != input_.size()) input_delta_ = DeviceBuffer(input_.size());
     zero(input_delta_);

@@ -45,13 +45,10 @@ class Network : public Accelerator {
   // Changes whenever the device parameters may have (each SGD step, each upload): ops that keep converted copies
   // of their parameters (mixed precision's fp16 weights) convert again only then.
   uint64_t parameters_version() const { return parameters_version_; }
-  // The current pass's input in host memory (the host fallback's layer 0 reads it there).
-  const float* host_input() const { return host_input_; }
   // Device views: the network input, layer i's output and delta (batch = the host network's mini-batch).
   Tensor input();
   Tensor output(size_t i);
   Tensor delta(size_t i);
-  std::vector<size_t> host_layers() const override;
   // Device data parallelism (accelerator.h; defined in cuda_network_data_parallel.cpp).
   float* device_params() override { return params_.data(); }
   float* device_grads() override { return grads_.data(); }
@@ -68,7 +65,6 @@ class Network : public Accelerator {
   std::vector<DeviceBuffer> outputs_, deltas_;
   std::vector<std::unique_ptr<Op>> ops_;
   std::vector<size_t> final_layers_;  // layers no other layer reads: the network's outputs
-  const float* host_input_ = nullptr;
   uint64_t parameters_version_ = 0;
   DeviceBuffer kept_momentum_;  // data_parallel_begin's copy of the gradient buffer
 };

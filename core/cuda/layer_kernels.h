@@ -1,8 +1,8 @@
-// Kernels of the native ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam], [scale_channels],
-// [softmax] and [cost] (core/cuda/*_op.cpp), on
-// plain device pointers so that the .cu files that define them (core/cuda/*_kernels.cu, host code C++17) need no
-// layer header. Each reproduces its CPU layer's loop (core/layers/<type>.h): the same windows, tie rule and summation
-// order per output, so that results differ from the CPU's by float rounding at most.
+// Kernels of the CUDA ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam], [dropout],
+// [scale_channels], [softmax] and [cost] (core/cuda/*_op.cpp), on plain device pointers so that the .cu files that
+// define them (core/cuda/*_kernels.cu, host code C++17) need no layer header. Each reproduces its CPU layer's loop
+// (core/layers/<type>.h): the same windows, tie rule and summation order per output, so that results differ from the
+// CPU's by float rounding at most.
 #pragma once
 #include <cstddef>
 
@@ -51,9 +51,10 @@ void upsample_spread(size_t planes, int small_h, int small_w, int stride, float 
 void upsample_gather(size_t planes, int small_h, int small_w, int stride, float scale, const float* large,
                      float* small, bool add);
 
-// [sam] (core/layers/sam.h), n elements: y = x·a; backward dx += d·a and da += d·x (each when not null).
-void sam_forward(size_t n, const float* x, const float* a, float* y);
-void sam_backward(size_t n, const float* d, const float* x, const float* a, float* dx, float* da);
+// The element-wise product of [sam] (core/layers/sam.h) and [dropout]'s mask (core/layers/dropout.h), n elements:
+// y = x·a; backward dx += d·a and da += d·x (each when not null; x is read only for da).
+void product_forward(size_t n, const float* x, const float* a, float* y);
+void product_backward(size_t n, const float* d, const float* x, const float* a, float* dx, float* da);
 
 // [scale_channels] (core/layers/scale_channels.h): the output is batch x channels x spatial; the scales are
 // batch x channels (one per channel) or, with scale_wh, batch x spatial (one per pixel).

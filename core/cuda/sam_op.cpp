@@ -13,14 +13,14 @@ class SamOp : public Op {
   SamOp(Network& net, size_t index) : layer_(dynamic_cast<SamLayer&>(net.host().layer(index))) {}
 
   void forward(const ForwardArgs& a) override {
-    sam_forward(a.out.size(), a.in[0].data, a.in[1].data, a.out.data);
+    product_forward(a.out.size(), a.in[0].data, a.in[1].data, a.out.data);
     act_.forward(layer_.act.kind, a.out);
   }
 
   void backward(const BackwardArgs& a) override {
     act_.backward(layer_.act.kind, a.out, a.out_delta);
-    sam_backward(a.out_delta.size(), a.out_delta.data, a.in[0].data, a.in[1].data, a.in_delta[0].data,
-                 a.in_delta[1].data);
+    product_backward(a.out_delta.size(), a.out_delta.data, a.in[0].data, a.in[1].data, a.in_delta[0].data,
+                     a.in_delta[1].data);
   }
 
  private:

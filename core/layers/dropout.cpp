@@ -1,14 +1,6 @@
-// [dropout] layer: dropout and DropBlock during training, identity at inference (darknet's
-// forward_dropout_layer / forward_dropout_layer_gpu, backward_dropout_layer_gpu).
-//
-// forward (train)  out = x * m, backward dx += dout * m, with the mask m per element:
-//   dropout    m = 0 with probability p, else 1/(1-p)
-//   DropBlock  ramp r = min(1, iteration / (0.85 max_batches)); size s = block_size * r (abs, or rel * w and
-//              rel * h; truncated, clamped to 1..w, 1..h, the smaller of the two); per image and channel at most
-//              one s x s block is dropped: the cell with the lowest uniform draw among those below
-//              p*r / s^2 (its top-left corner, wrapped back by w-s / h-s when the block would overflow);
-//              m = 0 inside blocks, else 1 / (1 - dropped/(c*h*w)) per image
-// forward (infer)  out = x
+// [dropout]: core/layers/dropout.h.
+#include "core/layers/dropout.h"
+
 #include <algorithm>
 
 #include "core/layers/factories.h"
@@ -16,82 +8,72 @@
 #include "core/util/error.h"
 
 namespace ds {
-namespace {
 
-class DropoutLayer : public Layer {
- public:
-  std::string_view type() const override { return "dropout"; }
-  float probability = 0.2f;
-  bool dropblock = false;
-  float size_rel = 0.f;
-  int size_abs = 0;
-  Buffer mask;  // per element of the batch; empty = identity (inference)
-
-  void forward(const ForwardArgs& a) override {
-    size_t total = a.out.size();
-    if (!a.train) {
-      mask = Buffer();
-      std::copy(a.in[0].data, a.in[0].data + total, a.out.data);
-      return;
-    }
-    if (!a.rng) throw std::logic_error("[dropout] forward in training mode needs an Rng");
-    mask.resize(total);
-    if (dropblock) make_dropblock_mask(a);
-    else
-      for (size_t i = 0; i < total; ++i) mask[i] = a.rng->uniform() < probability ? 0.f : 1.f / (1.f - probability);
-    for (size_t i = 0; i < total; ++i) a.out.data[i] = a.in[0].data[i] * mask[i];
+void DropoutLayer::forward(const ForwardArgs& a) {
+  size_t total = a.out.size();
+  if (!a.train) {
+    mask = Buffer();
+    std::copy(a.in[0].data, a.in[0].data + total, a.out.data);
+    return;
   }
+  make_mask(a);
+  for (size_t i = 0; i < total; ++i) a.out.data[i] = a.in[0].data[i] * mask[i];
+}
 
-  void backward(const BackwardArgs& a) override {
-    float* dx = a.in_delta[0].data;
-    if (!dx) return;
-    for (size_t i = 0; i < a.out_delta.size(); ++i) dx[i] += a.out_delta.data[i] * (mask.size() ? mask[i] : 1.f);
-  }
+void DropoutLayer::make_mask(const ForwardArgs& a) {
+  if (!a.rng) throw std::logic_error("[dropout] forward in training mode needs an Rng");
+  const size_t total = a.out.size();
+  mask.resize(total);
+  if (dropblock) make_dropblock_mask(a);
+  else
+    for (size_t i = 0; i < total; ++i) mask[i] = a.rng->uniform() < probability ? 0.f : 1.f / (1.f - probability);
+}
 
- private:
-  // darknet's dropblock_fast_kernel + set_scales_dropblock_kernel, one image and channel at a time.
-  void make_dropblock_mask(const ForwardArgs& a) {
-    const Shape& s = out_shape;
-    float ramp = 1.f;  // darknet: the comparison in double, the division in float by (float)(max_batches*0.85)
-    if (a.iteration < a.max_batches * 0.85) ramp = float(a.iteration) / float(a.max_batches * 0.85);
-    float cur_prob = probability * ramp;
-    int bw = int(size_abs * ramp), bh = int(size_abs * ramp);
-    if (size_rel != 0.f) bw = int(size_rel * s.w * ramp), bh = int(size_rel * s.h * ramp);
-    bw = std::min(s.w, std::max(1, bw));
-    bh = std::min(s.h, std::max(1, bh));
-    int bs = std::min(bw, bh);
-    float block_prob = cur_prob / float(bs * bs);
-    size_t hw = s.hw(), outputs = s.size();
-    std::fill(mask.data(), mask.data() + mask.size(), 1.f);
-    for (int b = 0; b < a.out.shape.n; ++b) {
-      size_t dropped = 0;
-      for (int k = 0; k < s.c; ++k) {
-        float* m = mask.data() + size_t(b) * outputs + size_t(k) * hw;
-        float lowest = 2.f;
-        long chosen = -1;
-        for (size_t i = 0; i < hw; ++i) {
-          float r = a.rng->uniform();
-          if (r < block_prob && r < lowest) lowest = r, chosen = long(i);
-        }
-        if (chosen < 0) continue;
-        int x0 = int(chosen % s.w), y0 = int(chosen / s.w);
-        if (x0 > s.w - bs) x0 -= s.w - bs;
-        if (y0 > s.h - bs) y0 -= s.h - bs;
-        x0 = std::clamp(x0, 0, s.w - bs);
-        y0 = std::clamp(y0, 0, s.h - bs);
-        for (int y = y0; y < y0 + bs; ++y)
-          for (int x = x0; x < x0 + bs; ++x) m[size_t(y) * s.w + x] = 0.f;
-        dropped += size_t(bs) * bs;
+void DropoutLayer::backward(const BackwardArgs& a) {
+  float* dx = a.in_delta[0].data;
+  if (!dx) return;
+  for (size_t i = 0; i < a.out_delta.size(); ++i) dx[i] += a.out_delta.data[i] * (mask.size() ? mask[i] : 1.f);
+}
+
+void DropoutLayer::make_dropblock_mask(const ForwardArgs& a) {
+  const Shape& s = out_shape;
+  float ramp = 1.f;  // darknet: the comparison in double, the division in float by (float)(max_batches*0.85)
+  if (a.iteration < a.max_batches * 0.85) ramp = float(a.iteration) / float(a.max_batches * 0.85);
+  float cur_prob = probability * ramp;
+  int bw = int(size_abs * ramp), bh = int(size_abs * ramp);
+  if (size_rel != 0.f) bw = int(size_rel * s.w * ramp), bh = int(size_rel * s.h * ramp);
+  bw = std::min(s.w, std::max(1, bw));
+  bh = std::min(s.h, std::max(1, bh));
+  int bs = std::min(bw, bh);
+  float block_prob = cur_prob / float(bs * bs);
+  size_t hw = s.hw(), outputs = s.size();
+  std::fill(mask.data(), mask.data() + mask.size(), 1.f);
+  for (int b = 0; b < a.out.shape.n; ++b) {
+    size_t dropped = 0;
+    for (int k = 0; k < s.c; ++k) {
+      float* m = mask.data() + size_t(b) * outputs + size_t(k) * hw;
+      float lowest = 2.f;
+      long chosen = -1;
+      for (size_t i = 0; i < hw; ++i) {
+        float r = a.rng->uniform();
+        if (r < block_prob && r < lowest) lowest = r, chosen = long(i);
       }
-      float scale = 1.f / (1.f - float(dropped) / float(outputs));
-      float* m = mask.data() + size_t(b) * outputs;
-      for (size_t i = 0; i < outputs; ++i)
-        if (m[i] != 0.f) m[i] = scale;
+      if (chosen < 0) continue;
+      int x0 = int(chosen % s.w), y0 = int(chosen / s.w);
+      if (x0 > s.w - bs) x0 -= s.w - bs;
+      if (y0 > s.h - bs) y0 -= s.h - bs;
+      x0 = std::clamp(x0, 0, s.w - bs);
+      y0 = std::clamp(y0, 0, s.h - bs);
+      for (int y = y0; y < y0 + bs; ++y)
+        for (int x = x0; x < x0 + bs; ++x) m[size_t(y) * s.w + x] = 0.f;
+      dropped += size_t(bs) * bs;
     }
+    float scale = 1.f / (1.f - float(dropped) / float(outputs));
+    float* m = mask.data() + size_t(b) * outputs;
+    for (size_t i = 0; i < outputs; ++i)
+      if (m[i] != 0.f) m[i] = scale;
   }
-};
-
-}  // namespace
+}
 
 std::unique_ptr<Layer> make_dropout(const CfgSection& s, const BuildContext& ctx) {
   auto l = std::make_unique<DropoutLayer>();

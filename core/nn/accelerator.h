@@ -48,8 +48,6 @@ class Accelerator {
   // Waits for the device's queued work (benchmarks time whole steps); the device memory this process uses.
   virtual void synchronize() = 0;
   virtual size_t memory_in_use_bytes() const = 0;
-  // Layers the device runs through their CPU code on host copies (they cost copies; sweep bench lists them).
-  virtual std::vector<size_t> host_layers() const = 0;
 
   // Data parallelism with an all-reduce of device memory (core/train/data_parallel.h, NCCL), so that the flat
   // buffers never visit the host. The device's flat parameter and gradient buffers, in the host network's layout

@@ -112,9 +112,6 @@ int cmd_bench(const Argv& argv) {
   };
   if (accelerator) {
     out["device_memory_in_use_mb"] = double(accelerator->memory_in_use_bytes()) / double(1 << 20);
-    nlohmann::json host = nlohmann::json::array();
-    for (size_t i : accelerator->host_layers()) host.push_back({{"layer", i}, {"type", net.layer(i).type()}});
-    out["host_fallback_layers"] = host;
     out.erase("conv_forward_gflops");
     out.erase("conv_backward_gflops");
   }

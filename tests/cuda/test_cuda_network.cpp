@@ -1,4 +1,4 @@
-// Whole networks on the GPU (cuda::Network: native ops and the host fallback) against the same networks on the
+// Whole networks on the GPU (cuda::Network: one op per layer) against the same networks on the
 // CPU reference, from the same parameters, input, truths and random numbers; skips without a GPU.
 // Per layer: ‖gpu − cpu‖/‖cpu‖ of the outputs ≤ 2e-4 (fp32 cuDNN algorithms sum in other orders, Winograd/FFT
 // round differently), of the deltas reaching the input and of the parameter gradients ≤ 2e-3 (sums over the
@@ -248,13 +248,6 @@ TEST(GpuNetwork, SmokeDetectorMatchesCpu) {
   // One step (after it the two differ by the backward's 1e-1, which the next forward amplifies), at a learning
   // rate that keeps it small (0.01 blows this detector's activations up to 1e6).
   expect_gpu_matches_cpu(smoke_detector(), cuda::Precision::fp32, Tolerances{2e-4, 1e-1, 1e-5}, 1e-5f, 1);
-}
-
-TEST(GpuNetwork, ReportsWhichLayersRunOnTheHost) {
-  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
-  NetworkPair p(parse_cfg_file(std::string(DS_SOURCE_DIR) + "/tests/data/every_layer.cfg"), cuda::Precision::fp32,
-                kFp32);
-  for (size_t i : p.device->host_layers()) EXPECT_NE(p.cpu->layer(i).type(), "convolutional") << i;
 }
 
 TEST(GpuNetwork, MixedPrecisionConvertsTheWeightsAgainAfterTheyChange) {

@@ -1,5 +1,5 @@
-// The native CUDA ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam], [scale_channels], [softmax]
-// and [cost] against their CPU layers, one small network per form, on awkward shapes (odd sizes, strides that do not
+// The native CUDA ops of [maxpool], [avgpool], [route], [shortcut], [upsample], [sam], [scale_channels], [softmax],
+// [cost] and [dropout] against their CPU layers, one small network per form, on awkward shapes (odd sizes, strides that do not
 // divide them, inputs of different channel counts); skips without a GPU.
 //
 // Each op reads the network input, or layers that are exact copies of it (maxpool size=1, maxpool_depth, route),
@@ -20,7 +20,6 @@
 #include <cctype>
 #include <cmath>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +74,9 @@ struct Twins : test::CudaTwins {
   }
 };
 
+// The training pass's iteration: past DropBlock's ramp when the cfg sets max_batches=100.
+constexpr int kIteration = 90;
+
 // A training pass (forward, the same random delta on the last layer, backward into the network input, one SGD
 // step) and an inference pass, every layer compared.
 void expect_gpu_matches_cpu(const std::string& cfg_text, Tolerances tol, Input input = Input::uniform,
@@ -84,8 +86,9 @@ void expect_gpu_matches_cpu(const std::string& cfg_text, Tolerances tol, Input i
   Rng data(11);
   const std::vector<float> x = random_values(in_size, input, data);
 
-  t.cpu->forward(x.data(), true);
-  t.gpu->forward(x.data(), true);
+  Rng cpu_draws(5), gpu_draws(5);  // [dropout]'s: the same stream on both
+  t.cpu->forward(x.data(), true, &cpu_draws, kIteration);
+  t.gpu->forward(x.data(), true, &gpu_draws, kIteration);
   t.expect_outputs_match(tol.output, "training forward");
 
   const size_t last = t.cpu->num_layers() - 1;
@@ -344,41 +347,20 @@ TEST(GpuSoftmax, MatchesCpu) {
   expect_gpu_matches_cpu(network(5, "[softmax]\ngroups=5\n[cost]\nscale=0.5\n"), kSums);
 }
 
-// A network of every natively run type: none of them goes through the host fallback.
-TEST(GpuOps, NoneOfTheseRunOnTheHost) {
+// [dropout] and DropBlock (absolute and relative block sizes; max_batches=100, so that the training pass at iteration
+// 90 is past DropBlock's ramp): the GPU drops exactly what the CPU does, from the same random stream.
+TEST(GpuDropout, MatchesCpu) {
   if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
-  Twins t(network(6, std::string(kCopies) + R"(
-[route]
-layers=0,2
-[shortcut]
-from=0
-weights_type=per_channel
-[upsample]
-stride=2
-[upsample]
-stride=-2
-[convolutional]
-filters=8
-size=1
-activation=linear
-[sam]
-from=-2
-[avgpool]
-[scale_channels]
-from=-2
-[softmax]
-[cost]
-)"));
-  const std::set<std::string> native = {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample",
-                                        "sam", "scale_channels", "softmax", "cost"};
-  for (size_t i = 0; i < t.cpu->num_layers(); ++i) ASSERT_TRUE(native.count(std::string(t.cpu->layer(i).type())));
-  EXPECT_TRUE(t.device->host_layers().empty()) << t.device->host_layers().size() << " layers on the host";
+  const std::string net = "[net]\nbatch=3\nheight=13\nwidth=11\nchannels=5\nmax_batches=100\n";
+  expect_gpu_matches_cpu(net + "[dropout]\nprobability=0.3\n", kExact);
+  expect_gpu_matches_cpu(net + "[dropout]\nprobability=0.5\ndropblock=1\ndropblock_size_abs=3\n", kExact);
+  expect_gpu_matches_cpu(net + "[dropout]\nprobability=0.4\ndropblock=1\ndropblock_size_rel=0.5\n", kExact);
 }
 
-// Without a GPU: the registry names these types as native.
-TEST(CudaOpRegistry, NamesTheNativeTypes) {
-  const std::vector<std::string> types = cuda::native_op_types();
-  for (const char* type :
-       {"convolutional", "maxpool", "avgpool", "route", "shortcut", "upsample", "sam", "scale_channels", "softmax", "cost"})
-    EXPECT_NE(std::find(types.begin(), types.end(), type), types.end()) << type;
+// Without a GPU: every layer type the CPU has (core/layer.h's layer_types()) has its CUDA op, and no other.
+TEST(CudaOpRegistry, EveryLayerTypeHasItsCudaOp) {
+  std::vector<std::string> cpu = layer_types(), gpu = cuda::op_types();
+  std::sort(cpu.begin(), cpu.end());
+  std::sort(gpu.begin(), gpu.end());
+  EXPECT_EQ(gpu, cpu);
 }
