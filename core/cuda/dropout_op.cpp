@@ -1,6 +1,6 @@
 // [dropout] on the GPU (core/layers/dropout.h): a training pass draws its mask on the host with the CPU layer's own
 // code from the same random stream (so a GPU run drops what the CPU run would), uploads it and multiplies on the
-// device; inference copies. Only the mask crosses, where the host fallback moved the input, output and deltas.
+// device; inference copies. Only the mask crosses from the host; the activations and deltas stay on the device.
 #include "core/cuda/cuda_network.h"
 #include "core/cuda/device_buffer.h"
 #include "core/cuda/layer_kernels.h"

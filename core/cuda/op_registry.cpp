@@ -29,7 +29,7 @@ std::unique_ptr<Op> make_op(Network& net, size_t layer) {
   auto it = ops.find(net.host().layer(layer).type());
   if (it == ops.end()) {  // a layer type added to the CPU without its CUDA op: a bug, which a test catches
     std::string names;
-    for (const auto& [name, factory] : ops) names += (names.empty() ? "" : ", ") + std::string(name);
+    for (const std::string& name : op_types()) names += (names.empty() ? "" : ", ") + name;
     throw std::logic_error("no CUDA op for layer type '" + std::string(net.host().layer(layer).type()) +
                            "'; the CUDA ops: " + names);
   }
