@@ -116,6 +116,17 @@ std::optional<double> result_metric_percent(const std::string& result_json, cons
   return 100.0 * v;
 }
 
+std::optional<std::string> result_environment(const std::string& result_json) {
+  auto j = nlohmann::json::parse(result_json, nullptr, false);
+  if (!j.is_object() || !j.contains("environment") || !j["environment"].is_object()) return std::nullopt;
+  const nlohmann::json& env = j["environment"];
+  auto text = [&](const char* key) { return env.contains(key) && env[key].is_string() ? env[key].get<std::string>() : ""; };
+  std::string out = text("device").empty() ? "cpu" : text("device");
+  if (!text("gpu").empty()) out += ", " + text("gpu");
+  if (!text("blas_kernels").empty()) out += ", OpenBLAS kernels " + text("blas_kernels");
+  return out;
+}
+
 std::string choose_sweep(Store& store, const std::string& table, const std::string& requested) {
   auto known = store.sweeps();
   if (!requested.empty()) {
@@ -189,9 +200,11 @@ Report build_report(Store& store, const std::string& table, const std::string& s
     for (const RunRecord* r : by_row[i]) {
       add_unique(row.labels, r->row_label);
       if (r->state == "done")
-        if (auto result = store.result(r->id))
+        if (auto result = store.result(r->id)) {
           for (const auto& m : rep.table->metrics)
             if (auto v = result_metric_percent(*result, m)) values[m].push_back(*v);
+          if (auto env = result_environment(*result)) ++rep.environments[*env];
+        }
       if (options.curves) row.curves.push_back(curve_of(store, *r, options.max_curve_points));
     }
     for (const auto& m : rep.table->metrics) row.ours[m] = summarize(values[m]);

@@ -79,6 +79,9 @@ struct Report {
   std::vector<OtherRow> others;
   TableVerdict verdict;
   int runs_total = 0, runs_done = 0;
+  // What the done runs of the table's rows computed on (result_environment), with how many runs each; runs whose
+  // results predate that record are not counted.
+  std::map<std::string, int> environments;
   std::vector<GaGenerationSummary> ga;  // the sweep's GA stages, by stage then generation
 };
 
@@ -95,6 +98,10 @@ Report build_report(Store& store, const std::string& table, const std::string& s
 
 // The generations of the sweep's GA stages as the store holds them (empty when it has none).
 std::vector<GaGenerationSummary> ga_generations(Store& store, const std::string& sweep);
+
+// What a run's result says it computed on (its "environment", core/backend/device.h) in a few words:
+// "cpu, OpenBLAS kernels Zen", "cuda, NVIDIA H200 (sm_90), cuDNN 90300"; none when the result does not say.
+std::optional<std::string> result_environment(const std::string& result_json);
 
 // A metric of a run's result JSON in percent (ours are fractions in [0, 1]); none when absent or not finite.
 std::optional<double> result_metric_percent(const std::string& result_json, const std::string& metric);

@@ -30,6 +30,17 @@ std::vector<std::string> report_notes(const Report& rep) {
                       (alt.from.empty() ? "" : " (" + alt.from + ")") + ".");
     }
   }
+  if (!rep.environments.empty()) {
+    std::string list;
+    for (const auto& [env, runs] : rep.environments)
+      list += (list.empty() ? "" : "; ") + env + " (" + std::to_string(runs) + (runs == 1 ? " run)" : " runs)");
+    if (rep.environments.size() == 1)
+      notes.push_back("Computed on " + list + ".");
+    else
+      notes.push_back("Computed on " + std::to_string(rep.environments.size()) + " environments: " + list +
+                      ". Float sums round differently on each and training amplifies that, so rows computed on "
+                      "different ones differ by more than their seeds alone would make them.");
+  }
   for (const auto& o : rep.others)
     notes.push_back("Also in the sweep, in no row of this table: " + o.label + " (stage " + o.stage + "): " +
                     o.status.text + ".");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/nn/blas.h"
 #include "core/util/error.h"
 
 #if DARKSWEEP_HAVE_CUDA
@@ -67,6 +68,14 @@ void use_device(Network& net, const std::string& device, const std::string& prec
 }
 
 std::string device_of(const Network& net) { return net.accelerator() ? net.accelerator()->device() : "cpu"; }
+
+nlohmann::json compute_environment(const Network& net) {
+  nlohmann::json env = {{"device", device_of(net)}, {"blas", blas_build()}, {"blas_kernels", blas_kernels()}};
+#if DARKSWEEP_HAVE_CUDA
+  if (env["device"] == "cuda") env["gpu"] = cuda::device_description(cuda::current_device());
+#endif
+  return env;
+}
 
 void select_process_device(const std::string& device, int local_rank) {
 #if DARKSWEEP_HAVE_CUDA

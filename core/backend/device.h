@@ -6,6 +6,7 @@
 // it; core/train/data_parallel.h).
 #pragma once
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ void check_device(const std::string& device, const std::string& where, const std
 void use_device(Network& net, const std::string& device, const std::string& precision = "fp32");
 // The device `net` computes on.
 std::string device_of(const Network& net);
+// What `net` computes on, as a run's metrics record it ("environment") so that `sweep reproduce` can tell a
+// reproduction on other hardware from a bug: {"device", "blas" (the BLAS build), "blas_kernels" (the kernel set
+// it chose for this CPU)} and on cuda "gpu" (name, compute capability, cuDNN version). Runs are bit-identical
+// only where all of these agree.
+nlohmann::json compute_environment(const Network& net);
 
 // A data-parallel process's device, before its first use: on cuda, the process with node-local index
 // `local_rank` computes on GPU local_rank % (the GPUs it sees); nothing on cpu.

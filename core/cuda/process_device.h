@@ -3,6 +3,7 @@
 // scheduler does) or every process sees them all (a plain `mpirun -np K sweep train ... --data-parallel`).
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace ds::cuda {
 
@@ -16,5 +17,9 @@ int current_device();
 // Which physical GPU device `device` (an index among those this process sees) is, whatever CUDA_VISIBLE_DEVICES
 // renumbered: a hash of its UUID below 2^52, so that it travels exactly as a double through AllReduce::sum.
 uint64_t device_identity(int device);
+
+// What computes on `device`, for the record a run's metrics keep (core/backend/device.h, compute_environment):
+// its name and compute capability, and the cuDNN library's version, e.g. "NVIDIA H200 (sm_90), cuDNN 90300".
+std::string device_description(int device);
 
 }  // namespace ds::cuda

@@ -1,4 +1,4 @@
-// gemm() on OpenBLAS (cblas_sgemm, row-major).
+// gemm() on OpenBLAS (cblas_sgemm, row-major), and what OpenBLAS says of itself.
 #include "core/nn/blas.h"
 
 #include <cblas.h>
@@ -11,5 +11,9 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
               alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+std::string blas_build() { return openblas_get_config(); }
+
+std::string blas_kernels() { return openblas_get_corename(); }
 
 }  // namespace ds

@@ -153,6 +153,7 @@ void finish_run(const TrainConfig& c, const Cfg& cfg, const NetOptions& base, co
   metrics["final_avg_loss"] = avg_loss;
   metrics["iterations"] = st.iteration;
   metrics["seen"] = st.seen;
+  metrics["environment"] = compute_environment(net);
   save_weights(*final_net, c.out_dir + "/final.weights", st.seen);  // with the statistics it was evaluated with
   emit({{"event", "artifact"}, {"kind", "weights"}, {"path", c.out_dir + "/final.weights"}});
   write_file_atomically(c.out_dir + "/metrics.json", metrics.dump(2) + "\n");

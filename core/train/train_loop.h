@@ -70,8 +70,8 @@ void periodic_work(const TrainConfig& c, int64_t iteration, int max_batches, con
 std::unique_ptr<Network> inference_network(const TrainConfig& c, const Cfg& cfg, const NetOptions& base,
                                            const Network& net, const Dataset& train);
 
-// The end of a run: the inference network evaluated by `evaluate` (its metrics plus final_avg_loss, iterations
-// and seen go to DIR/metrics.json), DIR/final.weights of that network (seen images in the header), "artifact"
+// The end of a run: the inference network evaluated by `evaluate` (its metrics plus final_avg_loss, iterations,
+// seen and the compute environment (core/backend/device.h) go to DIR/metrics.json), DIR/final.weights of that network (seen images in the header), "artifact"
 // and "done".
 void finish_run(const TrainConfig& c, const Cfg& cfg, const NetOptions& base, const Network& net,
                 const Dataset& train, const TrainState& st, double avg_loss,

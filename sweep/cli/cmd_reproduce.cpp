@@ -1,5 +1,5 @@
 // `sweep reproduce RUN`: re-train a stored run from its stored config into a fresh directory, as a new
-// attempt of that run, and print the stored metrics next to the new ones.
+// attempt of that run, and print the stored metrics and compute environment next to the new ones.
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -16,6 +16,51 @@
 #include "sweep/store.h"
 
 namespace ds {
+namespace {
+
+// One line per key of either object: the stored value, the reproduced one, and for numbers their difference.
+void print_side_by_side(const char* title, const nlohmann::json& before, const nlohmann::json& after) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : before.items()) keys.insert(k);
+  for (const auto& [k, v] : after.items()) keys.insert(k);
+  std::printf("%-20s %16s %16s %12s\n", title, "stored", "reproduced", "delta");
+  for (const auto& k : keys) {
+    auto show = [](const nlohmann::json& j, const std::string& key) {
+      if (!j.contains(key)) return std::string("-");
+      return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+    };
+    std::string delta = "-";
+    if (before.contains(k) && after.contains(k) && before[k].is_number() && after[k].is_number()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%+.6g", after[k].get<double>() - before[k].get<double>());
+      delta = buf;
+    }
+    std::printf("%-20s %16s %16s %12s\n", k.c_str(), show(before, k).c_str(), show(after, k).c_str(), delta.c_str());
+  }
+}
+
+// A reproduction computes bit for bit what the stored run did only on the same kernels (core/backend/device.h,
+// compute_environment): elsewhere float sums round differently, training amplifies that, and the metrics differ
+// without a bug. Says so on stderr, with how to run the stored run's OpenBLAS kernels where they differ.
+void warn_of_other_environment(const nlohmann::json& before, const nlohmann::json& after) {
+  if (before.empty()) {
+    std::fprintf(stderr, "sweep reproduce: the stored result does not record what it computed on (it predates that "
+                         "record), so a difference may come from other hardware or BLAS kernels\n");
+    return;
+  }
+  std::string differs;
+  for (const auto& [k, v] : before.items())
+    if (!after.contains(k) || after[k] != v) differs += (differs.empty() ? "" : ", ") + k;
+  if (differs.empty()) return;
+  std::fprintf(stderr, "sweep reproduce: warning: the reproduction computed on another environment (%s differ: see "
+                       "the table), so its metrics may differ from the stored ones without a bug\n", differs.c_str());
+  if (before.contains("blas_kernels") && after.value("blas_kernels", "") != before["blas_kernels"])
+    std::fprintf(stderr, "sweep reproduce: OPENBLAS_CORETYPE=%s sweep reproduce ... runs the stored run's OpenBLAS "
+                         "kernels, if this CPU has their instructions\n",
+                 before["blas_kernels"].get<std::string>().c_str());
+}
+
+}  // namespace
 
 int cmd_reproduce(const Argv& argv) {
   Args args("reproduce", argv, {"db", "trainer", "timeout", "runs-dir", "kill-grace"});
@@ -57,23 +102,14 @@ int cmd_reproduce(const Argv& argv) {
     return kExitRunFailed;
   }
   nlohmann::json before = nlohmann::json::parse(*old), after = f.metrics;
-  std::set<std::string> keys;
-  for (const auto& [k, v] : before.items()) keys.insert(k);
-  for (const auto& [k, v] : after.items()) keys.insert(k);
+  const nlohmann::json env_before = before.value("environment", nlohmann::json::object());
+  const nlohmann::json env_after = after.value("environment", nlohmann::json::object());
+  before.erase("environment");
+  after.erase("environment");
   std::printf("run %s: stored result vs reproduction (attempt %d)\n", run.id.c_str(), f.number);
-  std::printf("%-20s %16s %16s %12s\n", "metric", "stored", "reproduced", "delta");
-  for (const auto& k : keys) {
-    auto show = [](const nlohmann::json& j, const std::string& key) {
-      return j.contains(key) ? j[key].dump() : std::string("-");
-    };
-    std::string delta = "-";
-    if (before.contains(k) && after.contains(k) && before[k].is_number() && after[k].is_number()) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%+.6g", after[k].get<double>() - before[k].get<double>());
-      delta = buf;
-    }
-    std::printf("%-20s %16s %16s %12s\n", k.c_str(), show(before, k).c_str(), show(after, k).c_str(), delta.c_str());
-  }
+  print_side_by_side("metric", before, after);
+  print_side_by_side("environment", env_before, env_after);
+  warn_of_other_environment(env_before, env_after);
   return kExitOk;
 }
 

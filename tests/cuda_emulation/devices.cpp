@@ -39,5 +39,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   if (device < 0 || device >= device_count()) return cudaErrorInvalidDevice;
   std::snprintf(prop->name, sizeof prop->name, "emulated device %d", device);
   std::memset(prop->uuid.bytes, device + 1, sizeof prop->uuid.bytes);
+  prop->major = 9;  // as an H100/H200
+  prop->minor = 0;
   return cudaSuccess;
 }

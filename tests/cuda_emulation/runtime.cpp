@@ -201,6 +201,10 @@ void run_block_on_fibers(dim3 block, Body body, void* ctx) {
 
 }  // namespace
 
+size_t launches = 0;  // kernel_launches()
+
+size_t kernel_launches() { return launches; }
+
 void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx) {
   init();
   if (grid.x == 0 || grid.y == 0 || grid.z == 0 || block.x == 0 || block.y == 0 || block.z == 0 ||
@@ -208,6 +212,7 @@ void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx) {
     set_error(cudaErrorInvalidConfiguration);
     return;
   }
+  ++launches;
   if (in_fiber_launch || in_direct_launch) fatal("kernel launched from a kernel");
   DeviceScope scope;
   gridDim = grid, blockDim = block;

@@ -5,6 +5,8 @@
 #include "core/util/error.h"
 #include "reports/render.h"
 #include "reports/report_model.h"
+#include "reports/report_notes.h"
+#include "sweep/sqlite_db.h"
 #include "report_fixture.h"
 
 namespace ds {
@@ -149,6 +151,49 @@ TEST(ReportReadOnly, ReportingLeavesTheDatabaseBytesAsTheyWere) {
   }
   EXPECT_EQ(test::slurp(path), before);
   EXPECT_THROW(Store(dir / "missing.db", Store::Mode::read_only), InputError);
+}
+
+// Done runs whose results record what they computed on are counted per environment, and a table computed on more
+// than one says so (its rows then differ by more than their seeds); results without the record are not counted,
+// nor runs of the sweep outside the table's rows.
+TEST(ReportEnvironments, NotesNameWhatTheRowsComputedOn) {
+  test::ReportScratch dir;
+  std::string path = dir / "env.db";
+  test::build_all_fixtures(path, dir.path());
+  {
+    Store store(path, Store::Mode::read_only);
+    Report rep = build_report(store, "table4", "table4-fixture");
+    EXPECT_TRUE(rep.environments.empty());
+    for (const auto& note : report_notes(rep)) EXPECT_EQ(note.find("Computed on"), std::string::npos) << note;
+  }
+  std::vector<std::string> ids;
+  {
+    Store store(path, Store::Mode::read_only);
+    for (const auto& r : store.runs("table4-fixture"))
+      if (r.state == "done" && r.row_label != "anchors-kmeans" && store.result(r.id)) ids.push_back(r.id);
+  }
+  ASSERT_GE(ids.size(), 4u);
+  {
+    SqliteDb raw(path, false, 5000);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const char* env = i < 3 ? R"({"device":"cpu","blas":"OpenBLAS 0.3.21","blas_kernels":"Zen"})"
+                              : R"({"device":"cuda","gpu":"NVIDIA H200 (sm_90), cuDNN 90300","blas_kernels":"Zen"})";
+      Stmt update(raw, "UPDATE results SET json = json_set(json, '$.environment', json(?)) WHERE run = ?");
+      update.bind(1, env);
+      update.bind(2, ids[i]);
+      update.run();
+    }
+  }
+  Store store(path, Store::Mode::read_only);
+  Report rep = build_report(store, "table4", "table4-fixture");
+  ASSERT_EQ(rep.environments.size(), 2u);
+  EXPECT_EQ(rep.environments.at("cpu, OpenBLAS kernels Zen"), 3);
+  EXPECT_EQ(rep.environments.at("cuda, NVIDIA H200 (sm_90), cuDNN 90300, OpenBLAS kernels Zen"), rep.runs_done - 3);
+  std::string notes;
+  for (const auto& note : report_notes(rep)) notes += note + "\n";
+  EXPECT_NE(notes.find("Computed on 2 environments: cpu, OpenBLAS kernels Zen (3 runs); cuda, NVIDIA H200"),
+            std::string::npos) << notes;
+  EXPECT_EQ(result_environment(R"({"AP": 0.3})"), std::nullopt);
 }
 
 TEST(ReportEscaping, UserTextCannotBreakTheFormats) {

@@ -10,6 +10,7 @@
 
 #include "e2e_support.h"
 #include "standin/standin_loss.h"
+#include "sweep/sqlite_db.h"
 #include "sweep/store.h"
 #include "tests/support/run_command.h"
 
@@ -300,7 +301,8 @@ TEST(E2eStatus, ConcurrentReadersNeverSeeALockedDatabase) {
 }
 
 // `sweep reproduce` re-trains a stored run into a new attempt, leaves the stored result alone, and
-// prints both; `sweep cancel` stops a sweep's remaining runs.
+// prints both with the environments they computed on, warning when those differ; `sweep cancel` stops a
+// sweep's remaining runs.
 TEST(E2eReproduceCancel, ReproduceComparesAndCancelStops) {
   ScratchDir dir;
   std::string spec = fast_spec(dir, 10, 2);
@@ -316,6 +318,8 @@ TEST(E2eReproduceCancel, ReproduceComparesAndCancelStops) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("loss_sum"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("+0"), std::string::npos) << r.output;  // deterministic stand-in: no change
+  EXPECT_NE(r.output.find("blas_kernels"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("another environment"), std::string::npos) << r.output;  // same machine: no warning
   {
     Store store(db, Store::Mode::read_only);
     auto attempts = store.attempts(id);
@@ -325,6 +329,22 @@ TEST(E2eReproduceCancel, ReproduceComparesAndCancelStops) {
     EXPECT_EQ(*store.result(id), stored);
     EXPECT_EQ(store.run(id)->state, "done");
   }
+  // As if the run had been stored on a CPU whose OpenBLAS kernels are another set: the reproduction warns and
+  // says how to run those kernels.
+  nlohmann::json elsewhere = nlohmann::json::parse(stored);
+  ASSERT_TRUE(elsewhere.contains("environment")) << stored;
+  elsewhere["environment"]["blas_kernels"] = "Prescott";
+  {
+    SqliteDb raw(db, false, 5000);
+    Stmt update(raw, "UPDATE results SET json = ? WHERE run = ?");
+    update.bind(1, elsewhere.dump());
+    update.bind(2, id);
+    update.step();
+  }
+  r = test::run_command(quoted({"reproduce", id, "--db", db, "--trainer", kStandin}));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("another environment (blas_kernels differ"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("OPENBLAS_CORETYPE=Prescott"), std::string::npos) << r.output;
   // A slow sweep with one slot, cancelled while its first run trains.
   std::string slow = test::write_standin_spec(dir / "slow.json", "slow",
                                               {{{"name", "a"}}, {{"name", "b"}, {"overrides", {"net.momentum=0.8"}}},

@@ -79,6 +79,7 @@ struct cudaUUID_t {
 struct cudaDeviceProp {
   char name[256];
   cudaUUID_t uuid;
+  int major, minor;  // compute capability
 };
 cudaError_t cudaGetDeviceCount(int* count);
 cudaError_t cudaSetDevice(int device);
@@ -149,6 +150,9 @@ struct Site {  // per launch site: whether any launch of it called __syncthreads
   const char* name = "";
 };
 void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx);
+// How many kernels this process has launched (valid configurations only): what a GPU's profiler would count, for
+// the tests of fused kernels (test_emulated_launches.cpp).
+size_t kernel_launches();
 
 struct Launch {
   dim3 grid, block;

@@ -48,6 +48,8 @@ EMU_CUDNN_PERF(cudnnConvolutionBwdFilterAlgoPerf_t, cudnnConvolutionBwdFilterAlg
 #undef EMU_CUDNN_PERF
 
 const char* cudnnGetErrorString(cudnnStatus_t s);
+// The cuDNN library's version, major * 10000 + minor * 100 + patch (cuDNN 9's encoding): 9.0.0 here.
+size_t cudnnGetVersion();
 cudnnStatus_t cudnnCreate(cudnnHandle_t* h);
 cudnnStatus_t cudnnDestroy(cudnnHandle_t h);
 cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t* d);

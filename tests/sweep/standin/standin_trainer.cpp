@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/nn/blas.h"
 #include "core/util/atomic_file.h"
 #include "standin_loss.h"
 
@@ -174,6 +175,7 @@ int run_standin(int argc, char** argv) {
           {"AP50", std::min(1.0, ap + 0.2)},
           {"loss_sum", loss_sum},
           {"iterations", iterations},
-          {"init_weights", init_weights}}}});
+          {"init_weights", init_weights},
+          {"environment", {{"device", "cpu"}, {"blas_kernels", ds::blas_kernels()}}}}}});
   return 0;
 }
