@@ -1,5 +1,6 @@
 // CUDA activation kernels, one thread per element (formulas in core/nn/activations.h).
 #include "core/cuda/activations.h"
+#include "core/cuda/activation_math.cuh"
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/device_buffer.h"
 #include "core/cuda/launch.h"
@@ -9,60 +10,14 @@
 namespace ds::cuda {
 namespace {
 
-__device__ float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); }  // darknet's threshold
-__device__ float sigmoid(float x) { return 1.f / (1.f + expf(-x)); }
-
-__device__ float forward_one(Activation a, float x) {
-  switch (a) {
-    case Activation::linear: return x;
-    case Activation::leaky: return x > 0 ? x : 0.1f * x;
-    case Activation::relu: return x > 0 ? x : 0.f;
-    case Activation::logistic: return sigmoid(x);
-    case Activation::tanh: return tanhf(x);
-    case Activation::swish: return x * sigmoid(x);
-    case Activation::mish: return x * tanhf(softplus(x));
-    case Activation::hard_mish: return x >= 0 ? x : (x > -2.f ? x * (0.5f * x + 1.f) : 0.f);
-    default: return x;  // channel-wise: channel_softmax_kernel
-  }
-}
-
-__device__ float derivative(Activation a, float x, float y) {
-  switch (a) {
-    case Activation::linear: return 1.f;
-    case Activation::leaky: return x > 0 ? 1.f : 0.1f;
-    case Activation::relu: return x > 0 ? 1.f : 0.f;
-    case Activation::logistic: return y * (1.f - y);
-    case Activation::tanh: return 1.f - y * y;
-    case Activation::swish: {
-      float s = sigmoid(x);
-      return s + x * s * (1.f - s);
-    }
-    case Activation::mish: {
-      float sp = softplus(x), t = tanhf(sp);
-      return t + x * (1.f - t * t) * sigmoid(x);
-    }
-    case Activation::hard_mish: return x >= 0 ? 1.f : (x > -2.f ? x + 1.f : 0.f);
-    default: return 1.f;  // channel-wise: channel_softmax_backward_kernel
-  }
-}
-
 __global__ void activate_kernel(Activation a, float* x, size_t n) {
   size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i < n) x[i] = forward_one(a, x[i]);
-}
-
-__global__ void bias_activate_kernel(Activation a, float* x, const float* biases, float* pre, size_t n,
-                                     ChannelLayout l) {
-  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i >= n) return;
-  const float u = x[i] + biases[(i / l.spatial) % size_t(l.channels)];
-  if (pre) pre[i] = u;
-  x[i] = forward_one(a, u);
+  if (i < n) x[i] = activate_one(a, x[i]);
 }
 
 __global__ void backward_kernel(Activation a, const float* pre, const float* post, float* delta, size_t n) {
   size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i < n) delta[i] *= derivative(a, pre[i], post[i]);
+  if (i < n) delta[i] *= activation_derivative(a, pre[i], post[i]);
 }
 
 // One thread per pixel: its channels are x[p0 + k * spatial], p0 = image * channels * spatial + pixel.
@@ -116,17 +71,6 @@ void activate(Activation a, float* x, size_t n, ChannelLayout layout) {
     activate_kernel<<<blocks_for(n), 256>>>(a, x, n);
   }
   DS_CUDA_CHECK(cudaGetLastError());
-}
-
-void add_bias_and_activate(Activation a, float* x, const float* biases, float* pre_act, size_t n, ChannelLayout layout) {
-  if (n == 0) return;
-  if (layout.channels <= 0 || layout.spatial == 0 || n % (size_t(layout.channels) * layout.spatial) != 0)
-    throw std::logic_error("add_bias_and_activate needs the layout of its values");
-  const bool channel_wise = is_channel_wise(a);
-  bias_activate_kernel<<<blocks_for(n), kThreadsPerBlock>>>(channel_wise ? Activation::linear : a, x, biases, pre_act,
-                                                            n, layout);
-  DS_CUDA_CHECK(cudaGetLastError());
-  if (channel_wise) cuda::activate(a, x, n, layout);
 }
 
 void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n,

@@ -8,10 +8,6 @@ namespace ds::cuda {
 
 // y = f(x) in place on device memory x (`layout` for the channel-wise ones, as on the CPU).
 void activate(Activation a, float* x, size_t n, ChannelLayout layout = {});
-// The convolution's output stage in one pass: u = x + biases[channel], pre_act = u when pre_act is given (the
-// derivative of swish / mish / hard_mish needs it), x = f(u); `layout` gives the channel. A channel-wise f runs as
-// its own pass after the biases.
-void add_bias_and_activate(Activation a, float* x, const float* biases, float* pre_act, size_t n, ChannelLayout layout);
 // delta *= f'(x), with pre = x and post = y on the device.
 void activation_backward(Activation a, const float* pre, const float* post, float* delta, size_t n,
                          ChannelLayout layout = {});

@@ -1,5 +1,5 @@
 // [convolutional] on the GPU: cuDNN's convolution (cross-correlation, groups, dilation, darknet's padding),
-// then the device batch norm (core/cuda/batchnorm.h), biases and the activation, with the CPU layer's formulas
+// then the device batch norm, biases and activation (core/cuda/output_stage.h), with the CPU layer's formulas
 // (core/layers/convolutional.h). Precision (cuda_network.h):
 //   fp32   every convolution in fp32 with FMA math (no TF32), so the CPU reference bounds it to rounding;
 //   tf32   fp32 tensors, tensor-core math (TF32 products, fp32 sums);
@@ -23,12 +23,12 @@
 #include <string>
 
 #include "core/cuda/activations.h"
-#include "core/cuda/batchnorm.h"
 #include "core/cuda/context.h"
 #include "core/cuda/cuda_network.h"
 #include "core/cuda/device_array.h"
 #include "core/cuda/half.h"
 #include "core/cuda/op.h"
+#include "core/cuda/output_stage.h"
 #include "core/layers/convolutional.h"
 
 namespace ds::cuda {
@@ -205,23 +205,21 @@ class ConvolutionalOp : public Op {
     } else {
       fp32_.forward(a.in[0].data, weights_, a.out.data);
     }
-    const ChannelShape cs = channels(a.out);
-    if (o.batch_normalize)
-      cuda::batchnorm_forward(a.out.data, cs, a.train, scales_, rolling_mean_, rolling_variance_, a.rolling_momentum,
-                              bn_, o.cmbn ? a.subdivision + 1 : 0, a.update_statistics);
     if (keeps_pre_activation() && pre_act_.size() != a.out.size()) pre_act_ = DeviceBuffer(a.out.size());
-    cuda::add_bias_and_activate(o.activation, a.out.data, biases_, keeps_pre_activation() ? pre_act_.data() : nullptr,
-                                a.out.size(), {o.filters, size_t(cs.spatial)});
+    BatchNorm bn = batch_norm();
+    bn.train = a.train, bn.rolling_momentum = a.rolling_momentum, bn.update_statistics = a.update_statistics;
+    bn.cmbn_index = o.cmbn ? a.subdivision + 1 : 0;
+    cuda::output_stage_forward(o.activation, a.out.data, channels(a.out), biases_,
+                               keeps_pre_activation() ? pre_act_.data() : nullptr, o.batch_normalize ? &bn : nullptr);
   }
 
   void backward(const BackwardArgs& a) override {
     const ConvolutionalOptions& o = layer_.options();
     float* delta = a.out_delta.data;
     const ChannelShape cs = channels(a.out);
-    cuda::activation_backward(o.activation, keeps_pre_activation() ? pre_act_.data() : a.out.data, a.out.data, delta,
-                              a.out_delta.size(), {o.filters, size_t(cs.spatial)});
-    cuda::backward_channel_bias(bias_grads_, delta, cs);
-    if (o.batch_normalize) cuda::batchnorm_backward(delta, cs, scales_, rolling_variance_, scale_grads_, bn_);
+    const BatchNorm bn = batch_norm();
+    cuda::output_stage_backward(o.activation, keeps_pre_activation() ? pre_act_.data() : a.out.data, a.out.data, delta,
+                                cs, bias_grads_, o.batch_normalize ? &bn : nullptr);
     // The gradients accumulate (beta = 1), as darknet's *_updates.
     fp32_.backward_filter(a.in[0].data, delta, weight_grads_, 1.f);
     if (a.in_delta.empty() || !a.in_delta[0].data) return;
@@ -248,6 +246,8 @@ class ConvolutionalOp : public Op {
     if (nhwc_) return from_half_nhwc(x, y, s, scale, accumulate);
     from_half(x, y, s.size(), scale, accumulate);
   }
+  // The batch norm's parameters and state; the forward sets the pass's mode.
+  BatchNorm batch_norm() { return BatchNorm{scales_, rolling_mean_, rolling_variance_, scale_grads_, bn_}; }
   bool keeps_pre_activation() const {  // as ConvolutionalLayer: these derivatives need the activation's input
     const Activation a = layer_.options().activation;
     return a == Activation::swish || a == Activation::mish || a == Activation::hard_mish;

@@ -16,32 +16,38 @@ __device__ bool is_logistic(int e, bool gaussian, bool new_coords) {
 }
 __device__ bool is_scaled(int e, bool gaussian) { return gaussian ? (e == 0 || e == 2) : e < 2; }
 
-// Sums of squares of the three kinds of entries, one block per slice of the deltas (grid-stride), then per block.
+// Sums of squares of the three kinds of entries: box, objectness, classes.
+struct LossSums {
+  double box, obj, cls;
+  __device__ LossSums& operator+=(const LossSums& o) {
+    box += o.box, obj += o.obj, cls += o.cls;
+    return *this;
+  }
+};
+
+// The sums, one block per slice of the deltas (grid-stride), then per block.
 __global__ void loss_sums_kernel(YoloHeadShape g, bool box_is_mse, bool gaussian, const float* delta,
                                  double* partial) {
-  __shared__ double sums[3][kThreadsPerBlock];
-  double box = 0, obj = 0, cls = 0;
+  __shared__ LossSums sums[kThreadsPerBlock];
+  LossSums mine{};
   const size_t n = g.elements(), plane = g.plane(), entries = g.entries();
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
     const double d = delta[i];
     const int e = int((i / plane) % entries);
     if (e < g.coords) {
-      if (box_is_mse || (gaussian && e % 2 == 1)) box += d * d;
+      if (box_is_mse || (gaussian && e % 2 == 1)) mine.box += d * d;
     } else if (e == g.coords) {
-      obj += d * d;
+      mine.obj += d * d;
     } else {
-      cls += d * d;
+      mine.cls += d * d;
     }
   }
-  sums[0][threadIdx.x] = box, sums[1][threadIdx.x] = obj, sums[2][threadIdx.x] = cls;
-  __syncthreads();
-  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
-    if (threadIdx.x < half)
-      for (int k = 0; k < 3; ++k) sums[k][threadIdx.x] += sums[k][threadIdx.x + half];
-    __syncthreads();
+  const LossSums total = block_reduce(mine, sums);
+  if (threadIdx.x == 0) {
+    partial[3 * blockIdx.x] = total.box;
+    partial[3 * blockIdx.x + 1] = total.obj;
+    partial[3 * blockIdx.x + 2] = total.cls;
   }
-  if (threadIdx.x == 0)
-    for (int k = 0; k < 3; ++k) partial[3 * blockIdx.x + k] = sums[k][0];
 }
 
 }  // namespace
