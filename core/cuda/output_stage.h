@@ -21,9 +21,10 @@
 //   launch 2, one thread per element: delta ← normalize_delta(scale·delta) (ε outside the root, darknet's N)
 //   with the rolling statistics: delta ← scale·delta / sqrt(rolling_variance + ε); without batch norm: launch 1's
 //   activation and bias sums only.
-// Unfused, the forward took six launches (mean, variance, CmBN's pooling, rolling update, normalisation, biases
-// and activation) and the backward seven; tests/cuda_emulation/test_emulated_launches.cpp counts them. A
-// channel-wise activation (normalize_channels*) needs every channel of a pixel: it runs as a pass of its own.
+// Unfused, the training forward took five kernels (mean, variance, rolling update, normalisation, biases and
+// activation; six with CmBN's pooling) and two to four device-to-device copies, the backward seven kernels;
+// tests/cuda_emulation/test_emulated_launches.cpp counts them. A channel-wise activation (normalize_channels*)
+// needs every channel of a pixel: it runs as a pass of its own.
 #pragma once
 #include "core/cuda/device_buffer.h"
 #include "core/nn/activations.h"

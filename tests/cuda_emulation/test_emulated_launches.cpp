@@ -1,8 +1,8 @@
 // What only the emulation can count: the kernel launches of the fused CUDA steps (emu::kernel_launches), so that a
 // change that splits a fused pass again fails here. The convolution's output stage (core/cuda/output_stage.h):
-// forward and backward one launch each without batch norm, two each with it (in training and with the rolling
-// statistics, plain or CmBN); unfused, the same work took six launches forward and seven backward. A channel-wise
-// activation adds a pass of its own each way.
+// one launch each way without batch norm; with it two each way in training (plain or CmBN), and one forward, two
+// backward with the rolling statistics. Unfused, the training forward took five or six kernels and two to four
+// copies, the backward seven kernels. A channel-wise activation adds a pass of its own each way.
 #include <gtest/gtest.h>
 
 #include <utility>
