@@ -124,13 +124,19 @@ void Network::backward(const float* input, float* input_delta) {
 void Network::sgd_step(float learning_rate) {
   ++parameters_version_;
   const NetOptions& n = host_.options();
-  const float batch = float(n.mini_batch * n.subdivisions);
-  for (const ParamSlot& s : host_.param_slots()) {
-    if (s.block.kind == ParamKind::rolling_mean || s.block.kind == ParamKind::rolling_variance) continue;
-    const float lr = learning_rate * host_.layer(size_t(s.layer)).learning_rate_scale / batch;
-    const float decay = s.block.kind == ParamKind::weight ? n.decay * batch : 0.f;
-    sgd_update(params_.data() + s.offset, grads_.data() + s.offset, s.block.count, lr, decay, n.momentum);
+  if (!sgd_segments_.data()) {  // the parameter blocks never change: their table is uploaded once
+    std::vector<SgdSegment> segments;
+    for (const ParamSlot& s : host_.param_slots()) {
+      if (s.block.kind == ParamKind::rolling_mean || s.block.kind == ParamKind::rolling_variance) continue;
+      segments.push_back({s.offset, s.block.count, host_.layer(size_t(s.layer)).learning_rate_scale,
+                          s.block.kind == ParamKind::weight});
+      longest_segment_ = std::max(longest_segment_, s.block.count);
+    }
+    sgd_segment_count_ = int(segments.size());
+    sgd_segments_.upload(segments);
   }
+  sgd_update(params_.data(), grads_.data(), sgd_segments_.data(), sgd_segment_count_, longest_segment_,
+             learning_rate, float(n.mini_batch * n.subdivisions), n.decay, n.momentum);
 }
 
 void Network::download_parameters() {

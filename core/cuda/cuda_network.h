@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "core/cuda/device_array.h"
 #include "core/cuda/device_buffer.h"
 #include "core/cuda/input_upload.h"
 #include "core/cuda/op.h"
+#include "core/cuda/sgd.h"
 #include "core/nn/network.h"
 
 namespace ds::cuda {
@@ -67,6 +69,9 @@ class Network : public Accelerator {
   std::vector<size_t> final_layers_;  // layers no other layer reads: the network's outputs
   uint64_t parameters_version_ = 0;
   DeviceBuffer kept_momentum_;  // data_parallel_begin's copy of the gradient buffer
+  DeviceArray<SgdSegment> sgd_segments_;  // the parameter blocks SGD updates (sgd.h), made at the first step
+  int sgd_segment_count_ = 0;
+  size_t longest_segment_ = 0;
 };
 
 }  // namespace ds::cuda

@@ -1,7 +1,9 @@
 // [shortcut] on the GPU (core/layers/shortcut.h): the weighted sum one input at a time (k = 0, 1, ... as the CPU),
 // then the activation (core/cuda/activation_step.h). The effective
-// (normalised) weights are few: each pass copies the raw weights to the host, normalises them with the CPU
-// layer's own ShortcutLayer::effective_weights and uploads the result.
+// (normalised) weights are few: when the parameters have changed since the last pass (an SGD step or an upload:
+// Network::parameters_version), the raw weights are copied to the host, normalised by the CPU layer's own
+// ShortcutLayer::effective_weights and uploaded. Not on every pass: a synchronous copy makes the host wait until
+// the device has done everything queued before it, and YOLOv4 has 23 [shortcut]s.
 #include <algorithm>
 #include <vector>
 
@@ -16,7 +18,8 @@ namespace {
 
 class ShortcutOp : public Op {
  public:
-  ShortcutOp(Network& net, size_t index) : layer_(dynamic_cast<ShortcutLayer&>(net.host().layer(index))) {}
+  ShortcutOp(Network& net, size_t index)
+      : net_(net), layer_(dynamic_cast<ShortcutLayer&>(net.host().layer(index))) {}
 
   void bind_params(float* params, float* grads) override { weights_ = params, weight_grads_ = grads; }
 
@@ -56,6 +59,8 @@ class ShortcutOp : public Op {
   const float* weights_of(size_t k) { return effective_.data() + k * layer_.layer_step(); }
 
   void upload_effective_weights() {
+    if (effective_.data() && effective_version_ == net_.parameters_version()) return;
+    effective_version_ = net_.parameters_version();
     std::vector<float> raw(layer_.nweights());
     if (!raw.empty())
       DS_CUDA_CHECK(cudaMemcpy(raw.data(), weights_, raw.size() * sizeof(float), cudaMemcpyDeviceToHost));
@@ -64,9 +69,11 @@ class ShortcutOp : public Op {
     effective_.upload(v.data(), v.size());
   }
 
+  const Network& net_;
   ShortcutLayer& layer_;
   float *weights_ = nullptr, *weight_grads_ = nullptr;
-  DeviceBuffer effective_;  // layer_.effective_weights(), on the device
+  DeviceBuffer effective_;           // layer_.effective_weights(), on the device
+  uint64_t effective_version_ = 0;  // the parameters_version() it was computed at (valid once it holds data)
   ActivationStep act_;
 };
 

@@ -187,6 +187,7 @@ cudnnStatus_t check_call(cudnnHandle_t h, int algo, cudnnConvolutionDescriptor_t
       return CUDNN_STATUS_BAD_PARAM;
     }
   if (need) std::memset(workspace, 0xab, need);  // the workspace holds garbage afterwards
+  ++emu::work().cudnn_convolutions;
   return CUDNN_STATUS_SUCCESS;
 }
 

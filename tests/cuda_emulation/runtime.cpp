@@ -201,9 +201,10 @@ void run_block_on_fibers(dim3 block, Body body, void* ctx) {
 
 }  // namespace
 
-size_t launches = 0;  // kernel_launches()
-
-size_t kernel_launches() { return launches; }
+WorkCounts& work() {
+  static WorkCounts counts;
+  return counts;
+}
 
 void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx) {
   init();
@@ -212,7 +213,7 @@ void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx) {
     set_error(cudaErrorInvalidConfiguration);
     return;
   }
-  ++launches;
+  ++work().kernels;
   if (in_fiber_launch || in_direct_launch) fatal("kernel launched from a kernel");
   DeviceScope scope;
   gridDim = grid, blockDim = block;
@@ -347,6 +348,7 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind 
     default:
       if ((!sd && !sh) || (!dd && !dh)) return bad_copy("a pointer half inside device memory", dst, src, bytes, kind);
   }
+  ++(sd && dd ? work().copies_on_device : sd ? work().copies_to_host : dd ? work().copies_to_device : work().host_copies);
   DeviceScope s;
   std::memmove(dst, src, bytes);
   return cudaSuccess;

@@ -150,9 +150,15 @@ struct Site {  // per launch site: whether any launch of it called __syncthreads
   const char* name = "";
 };
 void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx);
-// How many kernels this process has launched (valid configurations only): what a GPU's profiler would count, for
-// the tests of fused kernels (test_emulated_launches.cpp).
-size_t kernel_launches();
+// The device work this process has asked for so far, as a GPU's profiler would count it, for the tests of fused
+// kernels and of a training pass's launches (test_emulated_launches.cpp): kernel launches (valid configurations
+// only), cuDNN convolution calls (each one or more kernels on a GPU), and synchronous cudaMemcpy calls by direction
+// (one to the host makes the host wait for the device's queue).
+struct WorkCounts {
+  size_t kernels = 0, cudnn_convolutions = 0, copies_to_device = 0, copies_to_host = 0, copies_on_device = 0,
+         host_copies = 0;
+};
+WorkCounts& work();
 
 struct Launch {
   dim3 grid, block;
