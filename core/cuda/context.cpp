@@ -47,6 +47,15 @@ void* Context::workspace(size_t bytes) {
   return workspace_.data();
 }
 
+ReductionScratch Context::reduction_scratch(size_t partial_bytes, size_t outputs) {
+  partials_.reserve(partial_bytes);
+  if (outputs > tickets_.capacity()) {
+    tickets_.reserve(outputs);
+    DS_CUDA_CHECK(cudaMemset(tickets_.data(), 0, outputs * sizeof(unsigned)));
+  }
+  return {partials_.data(), tickets_.data()};
+}
+
 Context& context() {
   static Context c;
   return c;

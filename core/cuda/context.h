@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "core/cuda/cuda_check.h"
+#include "core/cuda/device_array.h"
 #include "core/cuda/device_buffer.h"
 
 namespace ds::cuda {
@@ -14,6 +15,13 @@ enum class AlgorithmSearch { find, heuristics };
 // The memory layout of mixed precision's fp16 convolution tensors (convolutional_op.cpp): NHWC, which tensor-core
 // kernels read natively, or NCHW, the layout of every other tensor (cuDNN then transposes internally).
 enum class Fp16Layout { nhwc, nchw };
+
+// Device scratch of the sliced reductions (kernels.cuh, block_sums): partial sums, and one ticket per output that
+// is zero between launches (the block that finishes an output resets its ticket).
+struct ReductionScratch {
+  void* partials = nullptr;
+  unsigned* tickets = nullptr;
+};
 
 class Context {
  public:
@@ -27,6 +35,9 @@ class Context {
 
   // Device scratch memory of at least `bytes` (grown, never shrunk), valid until the next call.
   void* workspace(size_t bytes);
+  // Scratch for one sliced reduction of `outputs` outputs with `partial_bytes` of partial sums (grown, never
+  // shrunk; new tickets are zeroed), valid until the next call.
+  ReductionScratch reduction_scratch(size_t partial_bytes, size_t outputs);
   // The most workspace one cuDNN call may ask for (DS_CUDNN_WORKSPACE_MB, default 1024 MiB).
   size_t workspace_limit() const { return workspace_limit_; }
   // DS_CUDNN_ALGORITHMS=find (default) | heuristics; another value is an error that lists these.
@@ -38,6 +49,8 @@ class Context {
   cublasHandle_t cublas_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   DeviceBuffer workspace_;
+  DeviceArray<unsigned char> partials_;
+  DeviceArray<unsigned> tickets_;
   size_t workspace_limit_ = 0;
   AlgorithmSearch algorithm_search_ = AlgorithmSearch::find;
   Fp16Layout fp16_layout_ = Fp16Layout::nhwc;

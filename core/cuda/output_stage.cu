@@ -23,53 +23,60 @@ void ensure(DeviceBuffer& b, size_t n) {
 
 // ---- forward ----
 
-// Launch 1's per-channel outputs (output_stage.h). acc_*: CmBN's accumulators, read when `pooled` (the k-th
-// mini-batch's statistics pool with those of mini-batches 1..k−1, weight 1/k), written when `accumulate`.
-struct StatisticsArgs {
+// A channel's count, mean and sum of squared deviations from the mean (Welford's running moments; += merges two
+// as Chan et al.'s parallel formula), so that one pass over the channel gives its mean and variance.
+struct Moments {
+  unsigned n;
+  float mean, m2;
+  __device__ Moments& operator+=(const Moments& o) {
+    if (o.n == 0) return *this;
+    if (n == 0) return *this = o;
+    const unsigned total = n + o.n;
+    const float delta = o.mean - mean, w = float(o.n) / float(total);
+    mean += delta * w;
+    m2 += o.m2 + delta * delta * float(n) * w;
+    n = total;
+    return *this;
+  }
+};
+
+struct MomentsTerm {
   ChannelShape s;
   const float* x;
+  __device__ Moments operator()(int c, size_t j) const { return {1u, x[element_of(s, c, j)], 0.f}; }
+};
+
+// Launch 1's per-channel outputs from the channel's moments (output_stage.h): the batch mean and variance
+// (N − 1), the statistics used (CmBN: pooled with acc_*, weight 1/k, when `pooled`), the CmBN accumulators (when
+// `accumulate`) and darknet's rolling update (scal(1 − m) then axpy(m), when update_rolling).
+struct StatisticsFinish {
   float *batch_mean, *batch_variance, *mean, *variance;
   float *acc_mean, *acc_variance;
   bool pooled, accumulate;
-  float pool_weight;  // 1/k
-  float *rolling_mean, *rolling_variance;  // updated when update_rolling
+  float pool_weight;
+  float *rolling_mean, *rolling_variance;
   bool update_rolling;
   float rolling_momentum;
+  __device__ void operator()(int c, Moments moments) const {
+    const float bm = moments.mean, bv = moments.m2 / float(moments.n - 1);
+    batch_mean[c] = bm;
+    batch_variance[c] = bv;
+    float m = bm, v = bv;
+    if (pooled) {
+      const float w = pool_weight, rest = 1.f - w, d = bm - acc_mean[c];
+      v = bv * w + acc_variance[c] * rest + w * rest * d * d;
+      m = bm * w + acc_mean[c] * rest;
+    }
+    mean[c] = m;
+    variance[c] = v;
+    if (accumulate) acc_mean[c] = m, acc_variance[c] = v;
+    if (update_rolling) {
+      const float keep = 1.f - rolling_momentum;
+      rolling_mean[c] = rolling_mean[c] * keep + rolling_momentum * m;
+      rolling_variance[c] = rolling_variance[c] * keep + rolling_momentum * v;
+    }
+  }
 };
-
-// One block per channel: mean_cpu, then variance_cpu (N − 1) with that mean, then in thread 0 cmbn_accumulate and
-// darknet's rolling update (scal(1 − m) then axpy(m)).
-__global__ void statistics_kernel(StatisticsArgs a) {
-  __shared__ float partial[kThreadsPerBlock];
-  const int c = int(blockIdx.x);
-  const size_t count = size_t(a.s.batch) * size_t(a.s.spatial);
-  float sum = 0.f;
-  for (size_t j = threadIdx.x; j < count; j += blockDim.x) sum += a.x[element_of(a.s, c, j)];
-  const float batch_mean = block_reduce(sum, partial) * float(1. / double(count));
-  float squares = 0.f;
-  for (size_t j = threadIdx.x; j < count; j += blockDim.x) {
-    const float d = a.x[element_of(a.s, c, j)] - batch_mean;
-    squares += d * d;
-  }
-  const float batch_variance = block_reduce(squares, partial) * float(1. / (double(count) - 1));
-  if (threadIdx.x != 0) return;
-  a.batch_mean[c] = batch_mean;
-  a.batch_variance[c] = batch_variance;
-  float m = batch_mean, v = batch_variance;
-  if (a.pooled) {
-    const float w = a.pool_weight, rest = 1.f - w, d = batch_mean - a.acc_mean[c];
-    v = batch_variance * w + a.acc_variance[c] * rest + w * rest * d * d;
-    m = batch_mean * w + a.acc_mean[c] * rest;
-  }
-  a.mean[c] = m;
-  a.variance[c] = v;
-  if (a.accumulate) a.acc_mean[c] = m, a.acc_variance[c] = v;
-  if (a.update_rolling) {
-    const float keep = 1.f - a.rolling_momentum;
-    a.rolling_mean[c] = a.rolling_mean[c] * keep + a.rolling_momentum * m;
-    a.rolling_variance[c] = a.rolling_variance[c] * keep + a.rolling_momentum * v;
-  }
-}
 
 // Launch 2 (output_stage.h), one thread per element. Without batch norm (x_norm null) u = x + bias; keep: the
 // input, for the backward's variance delta (training); pre: u, when the activation's derivative needs it.
@@ -159,14 +166,14 @@ void output_stage_forward(Activation a, float* data, ChannelShape s, const float
         ensure(st.acc_mean, channels);
         ensure(st.acc_variance, channels);
       }
-      StatisticsArgs args{s, data, st.batch_mean.data(), st.batch_variance.data(), st.mean.data(),
-                          st.variance.data(), cmbn ? st.acc_mean.data() : nullptr,
-                          cmbn ? st.acc_variance.data() : nullptr, cmbn && bn->cmbn_index > 1 && st.have_acc,
-                          cmbn && bn->update_statistics, 1.f / float(cmbn ? bn->cmbn_index : 1), bn->rolling_mean,
-                          bn->rolling_variance, bn->update_statistics, bn->rolling_momentum};
-      statistics_kernel<<<unsigned(channels), kThreadsPerBlock>>>(args);
-      DS_CUDA_CHECK_LAUNCH();
-      if (args.accumulate) st.have_acc = true;
+      const StatisticsFinish finish{st.batch_mean.data(), st.batch_variance.data(), st.mean.data(),
+                                    st.variance.data(), cmbn ? st.acc_mean.data() : nullptr,
+                                    cmbn ? st.acc_variance.data() : nullptr, cmbn && bn->cmbn_index > 1 && st.have_acc,
+                                    cmbn && bn->update_statistics, 1.f / float(cmbn ? bn->cmbn_index : 1),
+                                    bn->rolling_mean, bn->rolling_variance, bn->update_statistics,
+                                    bn->rolling_momentum};
+      block_sums<Moments>(s.channels, size_t(s.batch) * size_t(s.spatial), MomentsTerm{s, data}, finish);
+      if (finish.accumulate) st.have_acc = true;
       mean = st.mean.data(), variance = st.variance.data();
       keep = st.x.data();
     }

@@ -2,19 +2,21 @@
 // then the activation, forward and backward, each fused into as few passes over the output as its data
 // dependences allow. The formulas and darknet's arithmetic are the CPU's (core/nn/batchnorm.h,
 // core/nn/activations.h, ConvolutionalLayer), which are the test oracle (tests/cuda/test_cuda_output_stage.cpp);
-// the per-channel sums are one block per channel (a tree in shared memory, so they differ from the CPU's
-// sequential float sums by rounding only). All pointers are device memory; `s` is the NCHW layout.
+// the per-channel sums are block_sums (kernels.cuh: up to 64 blocks per channel, so that the wide early layers'
+// few channels still fill the device; trees in shared memory, so they differ from the CPU's sequential float sums
+// by rounding only). All pointers are device memory; `s` is the NCHW layout.
 //
 // forward, with batch norm (training):
-//   launch 1, one block per channel c: batch_mean[c] = Σ x / N, then batch_variance[c] = Σ (x − mean)² / (N − 1)
-//             (two passes over the channel, as mean_cpu and variance_cpu); the statistics used: these, or CmBN's
+//   launch 1, per channel c: batch_mean[c] = Σ x / N and batch_variance[c] = Σ (x − mean)² / (N − 1) in one pass
+//             (Welford's running moments, merged pairwise; darknet's mean_cpu and variance_cpu take two passes and
+//             round differently, by a few ulp); the statistics used: these, or CmBN's
 //             pooling with the earlier mini-batches' (cmbn_accumulate); the CmBN accumulators and the rolling
 //             statistics updated (rolling ← (1 − m)·rolling + m·used) unless update_statistics is false
 //   launch 2, one thread per element: x_norm = (x − mean)/sqrt(var + ε) (kept), u = scale·x_norm + bias,
 //             pre_act = u when kept (swish, mish and hard_mish differentiate at u), y = f(u)
 //   with the rolling statistics (inference): launch 2 only; without batch norm: u = x + bias, y = f(u).
 // backward, with batch norm (training):
-//   launch 1, one block per channel c: delta ← delta·f'(pre, post); bias_grads[c] += Σ delta;
+//   launch 1, per channel c: delta ← delta·f'(pre, post); bias_grads[c] += Σ delta;
 //             scale_grads[c] += Σ delta·x_norm; mean_delta[c] = scale[c]·Σ delta · −1/sqrt(var + ε);
 //             variance_delta[c] = scale[c]·Σ delta·(x − mean) · −½(var + ε)^−3/2 (darknet sums scale·delta;
 //             taking scale[c] out of the sum is the same up to rounding)
