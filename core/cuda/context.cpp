@@ -57,8 +57,11 @@ ReductionScratch Context::reduction_scratch(size_t partial_bytes, size_t outputs
 }
 
 Context& context() {
-  static Context c;
-  return c;
+  // Never destroyed: at process exit the CUDA runtime may already be torn down when static destructors run, and
+  // cudnnDestroy or cudaFree then can fail or crash, turning a finished run's exit code into a failure. The
+  // driver frees everything with the process (PyTorch leaks its handles for the same reason).
+  static Context* c = new Context;
+  return *c;
 }
 
 }  // namespace ds::cuda

@@ -56,7 +56,7 @@ class Context {
   Fp16Layout fp16_layout_ = Fp16Layout::nhwc;
 };
 
-// The process's context, created on first use.
+// The process's context, created on first use and never destroyed (context.cpp says why).
 Context& context();
 
 }  // namespace ds::cuda
