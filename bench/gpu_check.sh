@@ -5,7 +5,7 @@
 #   1. configure build-gpu (ninja, CMAKE_CUDA_ARCHITECTURES=90)      -> $OUT/build.log (cuDNN found: summary)
 #   2. build test_cuda and ds_bench (also as build-gpu/sweep/sweep)  -> $OUT/build.log
 #   3. build test_core                                                -> $OUT/build.log
-#   4. ctest -L gpu                                                   -> $OUT/gpu_tests.log
+#   4. ctest -L gpu, then compute-sanitizer racecheck on the small GPU suites -> $OUT/gpu_tests.log
 #   5. ds_bench on the YOLOv4 detector, 512 px, mini-batch 8, --device cuda -> $OUT/bench.{json,log}
 #   6. bench/gpu_vs_torch.sh --build build-gpu, if it exists, with the time left but 60 s as its --budget
 #                                                                     -> $OUT/gpu_vs_torch.{log,jsonl}
@@ -87,8 +87,17 @@ if [ "$configured" = 1 ] &&
   core_built=1
 fi
 
+sanitizer=/usr/local/cuda/bin/compute-sanitizer
 if [ "$built" = 1 ]; then
   step gpu_tests 150 "$OUT/gpu_tests.log" ctest --test-dir "$build" -L gpu --output-on-failure --timeout 120
+  # Shared-memory races (block_reduce's tree, the sliced sums' finishing block), which the emulation cannot show:
+  # the small-shape suites only (racecheck runs kernels many times slower).
+  if [ -x "$sanitizer" ]; then
+    step racecheck 60 "$OUT/gpu_tests.log" "$sanitizer" --tool racecheck --error-exitcode 1 "$build/tests/test_cuda" \
+      --gtest_filter='GpuOutputStage.ForwardAndBackwardMatchCpu:GpuActivations.*:GpuPooling.*:Gpu/GpuShortcut.*'
+  else
+    log "racecheck      skipped: no $sanitizer"
+  fi
 else
   log "gpu_tests      skipped: build failed"
 fi
