@@ -54,10 +54,15 @@ void warn_of_other_environment(const nlohmann::json& before, const nlohmann::jso
   if (differs.empty()) return;
   std::fprintf(stderr, "sweep reproduce: warning: the reproduction computed on another environment (%s differ: see "
                        "the table), so its metrics may differ from the stored ones without a bug\n", differs.c_str());
-  if (before.contains("blas_kernels") && after.value("blas_kernels", "") != before["blas_kernels"])
+  auto kernels = [](const nlohmann::json& env) {
+    return env.contains("blas_kernels") && env["blas_kernels"].is_string() ? env["blas_kernels"].get<std::string>()
+                                                                           : std::string();
+  };
+  const std::string stored_kernels = kernels(before);
+  if (!stored_kernels.empty() && kernels(after) != stored_kernels)
     std::fprintf(stderr, "sweep reproduce: OPENBLAS_CORETYPE=%s sweep reproduce ... runs the stored run's OpenBLAS "
                          "kernels, if this CPU has their instructions\n",
-                 before["blas_kernels"].get<std::string>().c_str());
+                 stored_kernels.c_str());
 }
 
 }  // namespace
