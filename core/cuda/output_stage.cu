@@ -1,8 +1,6 @@
 // The convolution's output stage on the device, forward and backward (output_stage.h: the passes and formulas).
 #include "core/cuda/output_stage.h"
 
-#include <stdexcept>
-
 #include "core/cuda/activation_math.cuh"
 #include "core/cuda/activations.h"
 #include "core/cuda/kernels.cuh"

@@ -348,7 +348,10 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind 
     default:
       if ((!sd && !sh) || (!dd && !dh)) return bad_copy("a pointer half inside device memory", dst, src, bytes, kind);
   }
-  ++(sd && dd ? work().copies_on_device : sd ? work().copies_to_host : dd ? work().copies_to_device : work().host_copies);
+  WorkCounts& counts = work();
+  if (sd && dd) ++counts.copies_on_device;
+  else if (sd) ++counts.copies_to_host;
+  else if (dd) ++counts.copies_to_device;
   DeviceScope s;
   std::memmove(dst, src, bytes);
   return cudaSuccess;

@@ -156,8 +156,7 @@ void run_grid(Site& site, dim3 grid, dim3 block, Body body, void* ctx);
 // only), cuDNN convolution calls (each one or more kernels on a GPU), and synchronous cudaMemcpy calls by direction
 // (one to the host makes the host wait for the device's queue).
 struct WorkCounts {
-  size_t kernels = 0, cudnn_convolutions = 0, copies_to_device = 0, copies_to_host = 0, copies_on_device = 0,
-         host_copies = 0;
+  size_t kernels = 0, cudnn_convolutions = 0, copies_to_device = 0, copies_to_host = 0, copies_on_device = 0;
 };
 WorkCounts& work();
 
